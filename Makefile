@@ -1,0 +1,74 @@
+# The course's commands. `make book` and `make test` work on a fresh machine: they create
+# .venv and install everything the first time (torch 2.13.0 first, see requirements.txt).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+# The venv's tools (jupyter-book, the kernel) come first on PATH.
+export PATH := $(BIN):$(PATH)
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
+JOBS ?= 2
+
+.PHONY: help venv book book-fast test test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
+
+help:
+	@echo "make book    build the HTML book into _build/html (executes every chapter)"
+	@echo "make test    build the book strictly and run the whole test suite"
+	@echo "make serve   serve the built book on http://127.0.0.1:8000"
+	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make bench   run the benchmarks in benchmarks/"
+	@echo "make strip   strip outputs from every notebook (run before committing)"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+# Strict: any warning, error or time-out in any chapter fails the build.
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all -W --keep-going .
+	@echo
+	@echo "The book is in _build/html. Open _build/html/index.html, or run 'make serve'."
+
+# Headless Chromium for the browser tests (Debian package; needs root and the Debian registry).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium (Debian) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "No chromium found: the browser tests will be skipped (they fail under CI=true)."; fi
+
+test: $(STAMP) browser-deps book
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
+		tests book $(wildcard exercises)
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not browser"
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env book $(wildcard exercises)
+
+test-browser: $(STAMP) browser-deps
+	$(BIN)/python -m pytest tests -m browser
+
+serve:
+	@test -f _build/html/index.html || { echo "Build the book first: make book"; exit 1; }
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+strip: $(STAMP)
+	$(BIN)/nbstripout $(NOTEBOOKS)
+
+clean:
+	rm -rf _build .pytest_cache
