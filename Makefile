@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# Small models: one BLAS/OpenMP thread per process is faster and steadier than two threads
+# fighting over 2 cores (pytest-xdist already runs two processes).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
 JOBS ?= 2
 

@@ -1,0 +1,44 @@
+"""dlcourse: the companion package of "Deep Learning, from the neuron to the Transformer".
+
+One concept per module, each short enough to read next to its chapter::
+
+    dlcourse.activations   step, sigmoid, tanh, ReLU, GELU and their derivatives
+    dlcourse.neuron        the artificial neuron and the perceptron rule
+    dlcourse.autograd      Tensor: reverse-mode automatic differentiation over NumPy
+    dlcourse.graph         drawing a computation graph with its gradients
+    dlcourse.nn            Module, Linear, Sequential, MLP, Dropout, activation modules
+    dlcourse.init          Xavier/Glorot and He/Kaiming initialisation
+    dlcourse.losses        MSE, binary and categorical cross-entropy
+    dlcourse.optim         SGD (with momentum), RMSprop, Adam
+    dlcourse.train         one training loop for dlcourse and PyTorch models
+    dlcourse.landscapes    2-D loss landscapes and optimiser trajectories
+    dlcourse.regions       linear regions of ReLU networks
+    dlcourse.data          offline datasets and generators
+    dlcourse.viz           decision boundaries, network diagrams, training curves
+    dlcourse.device        CPU/GPU choice for every PyTorch path (DLCOURSE_DEVICE)
+
+Submodules are imported on first use (``dlcourse.nn`` works after ``import dlcourse``), so
+importing the package stays fast and does not import PyTorch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from dlcourse.autograd import Tensor, no_grad, tensor
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "activations", "neuron", "autograd", "graph", "nn", "init", "losses", "optim", "train",
+    "landscapes", "regions", "data", "viz", "device",
+}
+
+__all__ = ["Tensor", "tensor", "no_grad", "__version__", *sorted(_SUBMODULES)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"dlcourse.{name}")
+    raise AttributeError(f"module 'dlcourse' has no attribute {name!r}")
