@@ -32,11 +32,12 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from numpy.typing import ArrayLike
 
+from .viz import OKABE_ITO
+
 __all__ = ["Landscape", "bowl", "valley", "rosenbrock", "himmelblau", "saddle", "LANDSCAPES",
            "trajectory", "plot_contour", "plot_surface", "animate_descent", "lr_slider", "LRSlider"]
 
-# Okabe–Ito: distinguishable with every common colour-vision deficiency.
-COLORS = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442", "#000000"]
+COLORS = OKABE_ITO[1:] + OKABE_ITO[:1]  # colour-blind safe; orange first, it stands out on viridis
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,9 @@ class LRSlider:
     def _panel(self, lr: float, ax: plt.Axes) -> None:
         path = self.path(lr)
         last = path[np.isfinite(path).all(axis=1)][-1]
-        verdict = "diverged" if np.isnan(path[-1]).any() else f"f = {self.landscape.f(last):.3g}"
+        f_last = self.landscape.f(last)
+        diverged = np.isnan(path[-1]).any() or f_last > self.landscape.f(path[0])
+        verdict = "diverges" if diverged else f"f = {f_last:.3g}"
         plot_contour(self.landscape, {"": path}, ax=ax, title=f"lr = {lr:g}: {verdict}")
         ax.title.set_fontsize(9)
 
