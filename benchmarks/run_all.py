@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_mlp_step.py", "chapters.py"]
+SCRIPTS = ["bench_mlp_step.py", "bench_layers.py", "chapters.py"]
 
 if __name__ == "__main__":
     status = 0

@@ -15,6 +15,10 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.regions       linear regions of ReLU networks
     dlcourse.data          offline datasets and generators
     dlcourse.viz           decision boundaries, network diagrams, training curves
+    dlcourse.animation     animations that play on a static page, offline
+    dlcourse.conv          2-D convolution and max pooling (im2col)
+    dlcourse.rnn           RNN and LSTM cells and layers
+    dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
     dlcourse.device        CPU/GPU choice for every PyTorch path (DLCOURSE_DEVICE)
 
 Submodules are imported on first use (``dlcourse.nn`` works after ``import dlcourse``), so
@@ -32,7 +36,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "neuron", "autograd", "graph", "nn", "init", "losses", "optim", "train",
-    "landscapes", "regions", "data", "viz", "device",
+    "landscapes", "regions", "data", "viz", "device", "animation", "conv", "rnn", "attention",
 }
 
 __all__ = ["Tensor", "tensor", "no_grad", "__version__", *sorted(_SUBMODULES)]

@@ -15,8 +15,8 @@ with output size ``H_out = (H + 2p - kh) // s + 1`` (same for W).
 input numbers. Lay each window out as a row of a matrix ``cols`` of shape
 ``(N * H_out * W_out, C * kh * kw)``; then the whole convolution is a single
 matrix product ``cols @ W.reshape(O, -1).T`` — the fast BLAS routine that
-Linear layers use. NumPy's ``sliding_window_view`` gives the windows as a view
-(no copy); one reshape copies them into ``cols``.
+Linear layers use. We fill ``cols`` (stored transposed) with one strided copy
+per kernel offset ``(i, j)``: row ``(c, i, j)`` holds ``x^{pad}[:, c, i::s, j::s]``.
 
 **Backward.** With ``g = dL/dy`` laid out as a matrix ``G`` of shape
 ``(N * H_out * W_out, O)``, the matrix product's rules give
@@ -41,7 +41,6 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from dlcourse import init
 from dlcourse.autograd import Tensor, _accumulate, _result
@@ -61,12 +60,6 @@ def _pair(value: IntPair, name: str) -> tuple[int, int]:
 
 def _out_size(size: int, k: int, s: int) -> int:
     return (size - k) // s + 1
-
-
-def _windows(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int) -> np.ndarray:
-    """All ``kh × kw`` windows of ``xp`` (N, C, H, W) at stride (sh, sw): a view
-    of shape (N, C, H_out, W_out, kh, kw), no copy."""
-    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
 
 
 def _offset_slice(i: int, j: int, ho: int, wo: int, sh: int, sw: int) -> tuple[slice, ...]:

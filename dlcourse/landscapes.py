@@ -32,6 +32,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from numpy.typing import ArrayLike
 
+from .animation import to_html
 from .viz import OKABE_ITO
 
 __all__ = ["Landscape", "bowl", "valley", "rosenbrock", "himmelblau", "saddle", "LANDSCAPES",
@@ -232,7 +233,7 @@ def animate_descent(landscape: Landscape | str, trajectories: Any, frames: int =
         return lines
 
     anim = FuncAnimation(fig, draw, frames=len(stops), interval=interval, blit=False)
-    html = anim.to_jshtml(default_mode="once")
+    html = to_html(anim)
     plt.close(fig)
     return html
 

@@ -1,0 +1,49 @@
+"""Animations that play on a static web page, offline.
+
+Matplotlib's ``FuncAnimation.to_jshtml`` embeds every frame as a PNG and a small JavaScript
+player, so the animation plays with no kernel. Its buttons, however, use Font Awesome icons
+fetched from a CDN, which an offline reader (or a page with a strict network policy) never
+gets: the buttons would be blank. :func:`to_html` swaps those icons for plain Unicode symbols
+and drops the CDN stylesheet, so the player works anywhere.
+
+See chapter: The artificial neuron; Gradient descent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matplotlib.animation import Animation
+
+# Font Awesome 4 icon class -> a symbol every browser font has.
+_ICONS = {
+    "fa fa-minus": "\u2212",                      # minus: slower
+    "fa fa-fast-backward": "\u23ee",              # first frame
+    "fa fa-step-backward": "\u25c0\u2759",        # previous frame
+    "fa fa-play fa-flip-horizontal": "\u25c0",    # play backwards
+    "fa fa-pause": "\u2759\u2759",                # pause
+    "fa fa-play": "\u25b6",                       # play
+    "fa fa-step-forward": "\u2759\u25b6",         # next frame
+    "fa fa-fast-forward": "\u23ed",               # last frame
+    "fa fa-plus": "+",                            # faster
+}
+_CDN_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
+
+
+def offline_player(html: str) -> str:
+    """Make a ``to_jshtml`` page self-contained: no CDN stylesheet, Unicode button icons."""
+    html = _CDN_LINK.sub("", html)
+    for icon, symbol in _ICONS.items():
+        html = html.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{symbol}</span>')
+    if "font-awesome" in html or '<i class="fa' in html:
+        raise RuntimeError("matplotlib's animation template changed: update dlcourse.animation._ICONS")
+    return html
+
+
+def to_html(anim: Animation, default_mode: str = "once") -> str:
+    """HTML of ``anim`` (frames and a JavaScript player) that plays on a static page, offline.
+
+    Display it in a notebook with ``IPython.display.HTML(to_html(anim))``; close the figure
+    afterwards (``plt.close(fig)``) so that its last frame is not drawn a second time.
+    """
+    return offline_player(anim.to_jshtml(default_mode=default_mode))
