@@ -163,10 +163,33 @@ def test_page_renders_offline(browser, server, page_path):
         broken = [img["src"] for img in page.evaluate(IMAGES) if not img["ok"]]
         assert not broken, f"{page_path}: images that did not load: {broken}"
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")))
+        page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
         assert not problems, f"{page_path}:\n" + "\n".join(problems)
+        _check_animations(page, page_path)
     finally:
         page.close()
+
+
+ANIMATION_FRAMES = """
+() => Array.from(document.querySelectorAll('img[id^="_anim_img"]')).map(img => img.src)
+"""
+
+
+def _check_animations(page, page_path: str) -> None:
+    """Every animation's Play button advances its frames (matplotlib's to_jshtml player)."""
+    before = page.evaluate(ANIMATION_FRAMES)
+    buttons = page.locator('button[title="Play"]')
+    assert buttons.count() == len(before), f"{page_path}: an animation has no Play button"
+    for i in range(len(before)):
+        buttons.nth(i).scroll_into_view_if_needed()
+        buttons.nth(i).click()
+    if before:
+        page.wait_for_timeout(1500)
+        after = page.evaluate(ANIMATION_FRAMES)
+        frozen = [i for i, (a, b) in enumerate(zip(before, after)) if a == b]
+        assert not frozen, f"{page_path}: animations {frozen} did not advance after Play"
+        for i in range(len(before)):  # the symbols on the buttons are visible text
+            assert buttons.nth(i).inner_text().strip(), f"{page_path}: Play button has no icon"
 
 
 def test_every_chapter_page_was_built():
