@@ -15,16 +15,17 @@ import re
 
 from matplotlib.animation import Animation
 
-# Font Awesome 4 icon class -> a symbol every browser font has.
+# Font Awesome 4 icon class -> symbols from the geometric-shapes block, which common fonts
+# have (the media-control symbols U+23ED/U+23EE are missing from many and show as boxes).
 _ICONS = {
-    "fa fa-minus": "\u2212",                      # minus: slower
-    "fa fa-fast-backward": "\u23ee",              # first frame
-    "fa fa-step-backward": "\u25c0\u2759",        # previous frame
+    "fa fa-minus": "\u2212",                      # slower
+    "fa fa-fast-backward": "|\u25c0\u25c0",        # first frame
+    "fa fa-step-backward": "\u25c0|",              # previous frame
     "fa fa-play fa-flip-horizontal": "\u25c0",    # play backwards
     "fa fa-pause": "\u2759\u2759",                # pause
     "fa fa-play": "\u25b6",                       # play
-    "fa fa-step-forward": "\u2759\u25b6",         # next frame
-    "fa fa-fast-forward": "\u23ed",               # last frame
+    "fa fa-step-forward": "|\u25b6",               # next frame
+    "fa fa-fast-forward": "\u25b6\u25b6|",         # last frame
     "fa fa-plus": "+",                            # faster
 }
 _CDN_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
