@@ -16,6 +16,8 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.data          offline datasets and generators
     dlcourse.viz           decision boundaries, network diagrams, training curves
     dlcourse.animation     animations that play on a static page, offline
+    dlcourse.diagnostics   gradient norms and activation statistics layer by layer
+    dlcourse.throughput    matrix-product throughput on CPU and GPU
     dlcourse.conv          2-D convolution and max pooling (im2col)
     dlcourse.rnn           RNN and LSTM cells and layers
     dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
@@ -36,7 +38,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "neuron", "autograd", "graph", "nn", "init", "losses", "optim", "train",
-    "landscapes", "regions", "data", "viz", "device", "animation", "conv", "rnn", "attention",
+    "landscapes", "regions", "data", "viz", "device", "animation", "diagnostics", "throughput", "conv", "rnn", "attention",
 }
 
 __all__ = ["Tensor", "tensor", "no_grad", "__version__", *sorted(_SUBMODULES)]
