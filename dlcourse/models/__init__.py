@@ -1,0 +1,14 @@
+"""PyTorch models for training at speed (GPU-ready: each moves to ``dlcourse.device.device()``).
+
+Each architecture is also written from scratch in ``dlcourse.conv``, ``dlcourse.rnn`` and
+``dlcourse.attention``; the chapters load these models' weights into the from-scratch layers
+with ``from_torch`` and show that the two agree.
+
+    dlcourse.models.cnn       a LeNet-style convolutional network
+    dlcourse.models.rnn       sequence regressors (RNN/LSTM/GRU) and a character language model
+    dlcourse.models.seq2seq   an encoder-decoder with attention, for number-to-words translation
+    dlcourse.models.gpt       a small decoder-only Transformer
+
+Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
+alone does not import PyTorch.
+"""
