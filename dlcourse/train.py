@@ -84,7 +84,9 @@ class _Data:
             params = [p for p in model.parameters() if p.is_floating_point()]
             dtype = params[0].dtype if params else torch.get_default_dtype()
             dev = params[0].device if params else torch.device("cpu")
-            self.X = torch.as_tensor(X).to(device=dev, dtype=dtype)
+            X = torch.as_tensor(X).to(dev)
+            # Token ids (integers) stay integers for embeddings; features take the model's dtype.
+            self.X = X.to(dtype) if X.is_floating_point() else X
             y = torch.as_tensor(y).to(dev)
             self.y = y.to(dtype) if y.is_floating_point() else y
             self.device = dev

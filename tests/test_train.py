@@ -227,3 +227,17 @@ def test_digits_mlp_reaches_95_percent_in_seconds():
     assert acc >= 0.95
     assert hist.train_loss[-1] < 0.1
     assert elapsed < 60  # ~0.3-0.5 s on an idle laptop core; generous for loaded CI
+
+
+def test_fit_keeps_integer_token_ids_for_torch_embeddings():
+    torch = pytest.importorskip("torch")
+    from dlcourse.train import fit
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Embedding(5, 4), torch.nn.Flatten(), torch.nn.Linear(12, 5))
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(64, 3))
+    y = X[:, 0].copy()  # the label is the first token
+    hist = fit(model, torch.nn.functional.cross_entropy, torch.optim.Adam(model.parameters(), lr=0.05),
+               (X, y), epochs=15, batch_size=16, progress=False)
+    assert hist.train_acc[-1] > 0.9
