@@ -4,10 +4,16 @@ Nothing here downloads anything, ever. One module per kind of data:
 
     dlcourse.data.tabular     XOR, moons, circles, spirals, a toy spam set, scikit-learn's digits,
                               and the minibatch iterator
+    dlcourse.data.images      generated shapes images; scikit-learn's bundled photographs
+    dlcourse.data.sequences   the adding problem, copy, reverse, number-to-words translation
+    dlcourse.data.text        a corpus that ships with Python: the standard library's docstrings
+    dlcourse.data.language    a synthetic Markov language whose entropy rate is known exactly;
+                              an associative-recall task for long-range dependencies
 
-The names of ``tabular`` are re-exported here (``dlcourse.data.digits``), as before.
+The names of ``tabular`` are re-exported here (``dlcourse.data.digits``); import the others from
+their module (``from dlcourse.data.images import shapes``).
 
-See chapter: The artificial neuron; Training a real network.
+See chapter: every chapter that trains something.
 """
 
 from dlcourse.data.tabular import (  # noqa: F401

@@ -1,0 +1,171 @@
+"""A LeNet-style convolutional network in PyTorch, and its from-scratch twin.
+
+LeCun, Bottou, Bengio & Haffner (1998) stacked two blocks of
+
+.. math::
+
+    \\text{conv}_{k\\times k} \\;\\to\\; \\text{non-linearity} \\;\\to\\; \\text{pool}_{2\\times 2}
+
+and finished with fully connected layers. Each block finds local patterns in
+its input and halves the resolution, so the second block sees patterns of
+patterns over a wider patch of the image. :class:`LeNet` keeps that layout
+with today's choices (ReLU, max-pooling, "same" padding):
+
+* ``image_size=28``: 5×5 kernels, 6 then 16 channels, 120-84-classes head —
+  the classic LeNet-5 sizes;
+* ``image_size=8`` (scikit-learn's digits): 3×3 kernels, wider (32, 64)
+  channels and a 128-unit head: the image is tiny, so the network must look closely.
+
+:func:`from_torch` rebuilds the very same network from ``dlcourse.conv``
+layers with the trained weights, so the chapter can check that the NumPy
+convolution and PyTorch's agree.
+
+See chapter: Convolutional networks
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlcourse.device import device
+
+__all__ = ["LeNet", "from_torch", "feature_maps", "train_classifier", "shift_augment"]
+
+
+class LeNet(nn.Sequential):
+    """conv-ReLU-pool, conv-ReLU-pool, flatten, Linear-ReLU(-Linear-ReLU), Linear.
+
+    A ``torch.nn.Sequential`` so that ``model[i]`` and slicing work; the first
+    ``model.n_feature_layers`` modules are the convolutional feature extractor.
+
+    Args:
+        in_channels: image channels (1 for grayscale).
+        n_classes: number of outputs (logits).
+        image_size: height = width of the input; must be divisible by 4 (two 2×2 pools).
+        channels: output channels of the two convolutions (default by image size).
+        hidden: sizes of the hidden fully connected layers (default by image size).
+        kernel_size: convolution kernel (default 5 for images >= 16 pixels, else 3).
+        dropout: probability of the Dropout layer before each fully connected layer (0: none).
+        seed: ``torch.manual_seed`` for the initial weights.
+
+    The model is moved to :func:`dlcourse.device.device`.
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28,
+                 channels: tuple[int, int] | None = None, hidden: tuple[int, ...] | None = None,
+                 kernel_size: int | None = None, dropout: float = 0.0, seed: int = 0) -> None:
+        if image_size < 4 or image_size % 4:
+            raise ValueError(f"LeNet: image_size must be a positive multiple of 4 (two 2x2 poolings), "
+                             f"got {image_size}")
+        small = image_size < 16
+        k = kernel_size if kernel_size is not None else (3 if small else 5)
+        if k % 2 == 0:
+            raise ValueError(f"LeNet: kernel_size must be odd (for 'same' padding), got {k}")
+        c1, c2 = channels if channels is not None else ((32, 64) if small else (6, 16))
+        hidden = tuple(hidden) if hidden is not None else ((128,) if small else (120, 84))
+        torch.manual_seed(seed)
+        features = [
+            nn.Conv2d(in_channels, c1, k, padding=k // 2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, k, padding=k // 2), nn.ReLU(), nn.MaxPool2d(2),
+        ]
+        sizes = (c2 * (image_size // 4) ** 2, *hidden)
+        head: list[nn.Module] = [nn.Flatten()]
+        drop = [nn.Dropout(dropout)] if dropout > 0 else []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            head += [*drop, nn.Linear(n_in, n_out), nn.ReLU()]
+        head += [*drop, nn.Linear(sizes[-1], n_classes)]
+        super().__init__(*features, *head)
+        self.n_feature_layers = len(features)
+        self.image_size = image_size
+        self.to(device())
+
+
+def from_torch(model: nn.Module) -> Any:
+    """The same network built from ``dlcourse.conv`` / ``dlcourse.nn`` layers, float64 copies
+    of ``model``'s weights (a ``torch.nn.Sequential`` such as :class:`LeNet`)."""
+    from dlcourse import conv
+
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"from_torch: expected a torch.nn.Sequential (e.g. LeNet), got {type(model).__name__}")
+    return conv.from_torch(nn.Sequential(*model))
+
+
+def feature_maps(model: nn.Module, x: Any) -> list[tuple[str, np.ndarray]]:
+    """Run ``x`` (N, C, H, W) through a Sequential model in eval mode and return
+    ``[(layer name, output as a NumPy array), ...]`` for every layer, in order."""
+    dev = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    h = torch.as_tensor(np.asarray(x)).to(device=dev, dtype=dtype)
+    out = []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for i, layer in enumerate(model):
+                h = layer(h)
+                out.append((f"{i}: {type(layer).__name__}", h.detach().cpu().numpy()))
+    finally:
+        model.train(was_training)
+    return out
+
+
+def shift_augment(X: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Translate each image (N, C, H, W) by a random whole number of pixels in
+    ``[-max_shift, max_shift]`` along each axis, filling with zeros.
+
+    A shifted digit is still the same digit: this shows the network more
+    positions than the data set has, for free.
+    """
+    if max_shift <= 0:
+        return X
+    n, _, h, w = X.shape
+    pad = torch.nn.functional.pad(X, (max_shift,) * 4)
+    shifts = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=generator)
+    rows = (shifts[:, 0, None] + torch.arange(h)[None, :]).to(X.device)  # (N, H)
+    cols = (shifts[:, 1, None] + torch.arange(w)[None, :]).to(X.device)  # (N, W)
+    idx_n = torch.arange(n, device=X.device)[:, None, None]
+    # pad[n, :, rows[n, i], cols[n, j]] for every image n and pixel (i, j)
+    return pad.permute(0, 2, 3, 1)[idx_n, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+def train_classifier(model: nn.Module, X: Any, y: Any, epochs: int, lr: float = 3e-3,
+                     batch_size: int = 64, weight_decay: float = 0.0, max_shift: int = 0,
+                     label_smoothing: float = 0.0, seed: int = 0) -> list[float]:
+    """Adam + cross-entropy on ``(X, y)`` with optional random shifts; returns the mean
+    training loss of every epoch.
+
+    Like :func:`dlcourse.train.fit`, plus data augmentation (``max_shift``) and a
+    cosine learning-rate schedule (large steps early, small steps to settle).
+    Seeded: the same ``seed`` and a freshly built model give the same weights on the CPU.
+    """
+    dev = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    X = torch.as_tensor(np.asarray(X)).to(device=dev, dtype=dtype)
+    y = torch.as_tensor(np.asarray(y)).to(device=dev, dtype=torch.long)
+    if len(X) != len(y):
+        raise ValueError(f"train_classifier: X and y have different lengths: {len(X)} != {len(y)}")
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = epochs * ((len(X) + batch_size - 1) // batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
+    losses = []
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X), generator=gen).to(dev)
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            xb = shift_augment(X[idx], max_shift, gen)
+            loss = torch.nn.functional.cross_entropy(model(xb), y[idx], label_smoothing=label_smoothing)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        losses.append(total / len(X))
+    model.eval()
+    return losses
