@@ -15,13 +15,14 @@ export OMP_NUM_THREADS ?= 1
 NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
 JOBS ?= 2
 
-.PHONY: help venv book book-fast test test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
+.PHONY: help venv book test test-gpu test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
 
 help:
 	@echo "make book    build the HTML book into _build/html (executes every chapter)"
 	@echo "make test    build the book strictly and run the whole test suite"
 	@echo "make serve   serve the built book on http://127.0.0.1:8000"
 	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
 	@echo "make bench   run the benchmarks in benchmarks/"
 	@echo "make strip   strip outputs from every notebook (run before committing)"
 
@@ -51,6 +52,11 @@ browser-deps:
 test: $(STAMP) browser-deps book
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		tests book $(wildcard exercises)
+
+# Every notebook on the GPU: fails at once if PyTorch sees no CUDA device.
+test-gpu: $(STAMP)
+	$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: no CUDA GPU is visible to PyTorch')"
+	DLCOURSE_DEVICE=cuda $(BIN)/python -m pytest -n 1 --nbval-lax --nbval-current-env book $(wildcard exercises)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not browser"
