@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 1
 NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
 JOBS ?= 2
 
-.PHONY: help venv book test test-gpu test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
+.PHONY: help venv book release test test-gpu test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
 
 help:
 	@echo "make book    build the HTML book into _build/html (executes every chapter)"
@@ -25,6 +25,7 @@ help:
 	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
 	@echo "make bench   run the benchmarks in benchmarks/"
 	@echo "make strip   strip outputs from every notebook (run before committing)"
+	@echo "make release  regenerate the student copies in student/ from exercises/"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +41,12 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build --all -W --keep-going .
 	@echo
 	@echo "The book is in _build/html. Open _build/html/index.html, or run 'make serve'."
+
+# Student copies of the exercises (solutions replaced by stubs, hidden tests removed), committed
+# under student/ so the chapters' download, Colab and Binder links point at them.
+release: $(STAMP)
+	$(BIN)/dlcourse release $(wildcard exercises/*.ipynb) --out student
+	$(BIN)/nbstripout student/*.ipynb
 
 # Headless Chromium for the browser tests (Debian package; needs root and the Debian registry).
 browser-deps:

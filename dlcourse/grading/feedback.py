@@ -1,0 +1,70 @@
+"""Per-student feedback: the score and each question's status and message, never test code.
+
+The messages are what the checks raised (``AssertionError: double fails on negative
+numbers``); any line of a hidden test that a message happened to quote has already been
+replaced by ``[hidden test]`` when grading (:func:`dlcourse.grading.execute._error_text`).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+STATUS_WORDS = {
+    "passed": "✓ passed",
+    "failed": "✗ failed",
+    "not implemented": "✗ not implemented yet",
+    "timeout": "✗ ran too long (timeout)",
+    "kernel died": "✗ the kernel died",
+    "memory limit": "✗ used too much memory",
+    "system exit": "✗ called sys.exit / exit()",
+    "unreadable": "✗ the file could not be read as a notebook",
+    "needs manual grading": "… graded by hand",
+    "grader error": "✗ did not run",
+}
+
+
+def feedback_markdown(student: str, rows, title: str = "") -> str:
+    """Markdown feedback for one student from their gradebook rows."""
+    rows = list(rows)
+    got = sum(float(r["points"]) for r in rows)
+    total = sum(float(r["max_points"]) for r in rows)
+    lines = [f"# Feedback for {student}" + (f" — {title}" if title else ""), "",
+             f"**Score: {got:g} / {total:g}**", "",
+             "| question | points | result | message |", "|---|---|---|---|"]
+    for r in rows:
+        msg = str(r.get("message", "")).replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {r['question']} | {float(r['points']):g} / {float(r['max_points']):g} | "
+                     f"{STATUS_WORDS.get(r['status'], r['status'])} | {msg} |")
+    return "\n".join(lines) + "\n"
+
+
+def feedback_html(student: str, rows, title: str = "") -> str:
+    """The same feedback as a standalone HTML page."""
+    rows = list(rows)
+    got = sum(float(r["points"]) for r in rows)
+    total = sum(float(r["max_points"]) for r in rows)
+    e = html.escape
+    body = "".join(
+        f"<tr><td>{e(r['question'])}</td><td>{float(r['points']):g} / {float(r['max_points']):g}</td>"
+        f"<td>{e(STATUS_WORDS.get(r['status'], r['status']))}</td><td>{e(str(r.get('message', '')))}</td></tr>"
+        for r in rows)
+    head = f"Feedback for {e(student)}" + (f" — {e(title)}" if title else "")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{head}</title></head><body>"
+            f"<h1>{head}</h1><p><strong>Score: {got:g} / {total:g}</strong></p>"
+            "<table border='1'><tr><th>question</th><th>points</th><th>result</th><th>message</th></tr>"
+            f"{body}</table></body></html>\n")
+
+
+def write_feedback(directory: str | Path, student: str, rows, title: str = "",
+                   fmt: str = "md") -> Path:
+    """Write ``DIR/<student>.md`` (or ``.html``) and return its path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        path = directory / f"{student}.html"
+        path.write_text(feedback_html(student, rows, title), encoding="utf-8")
+    else:
+        path = directory / f"{student}.md"
+        path.write_text(feedback_markdown(student, rows, title), encoding="utf-8")
+    return path

@@ -1,0 +1,315 @@
+"""Reading and rewriting notebooks in nbgrader's cell-metadata format.
+
+An instructor's *source* notebook marks its cells with ``metadata.nbgrader``::
+
+    {"schema_version": 3, "grade_id": "q1_test", "locked": true,
+     "solution": false, "grade": true, "points": 2}
+
+* solution cells (``solution: true``) hold the reference answer between
+  ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+* graded test cells (``grade: true``, ``solution: false``) may hold tests the students
+  never see between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.
+
+:func:`release_notebook` makes the student copy, :func:`assemble` rebuilds the notebook
+that grading executes from a student's submission and the instructor's source.
+This is the format nbgrader itself uses, so the same notebooks work with nbgrader.
+See chapter: For instructors (book/instructors.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+
+
+class UnreadableNotebook(ValueError):
+    """The file is not a Jupyter notebook we can read (bad JSON, wrong structure, ...)."""
+
+
+@dataclass(frozen=True)
+class GradedCell:
+    """One question of the gradebook: a source cell with ``grade: true``."""
+
+    grade_id: str
+    points: float
+    autograded: bool  # False for manually graded answers (grade and solution both true)
+    hidden_lines: tuple[str, ...] = ()
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read a notebook, raising :class:`UnreadableNotebook` for anything that is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+        for cell in nb.cells:
+            if cell.get("cell_type") not in ("code", "markdown", "raw"):
+                raise ValueError(f"unknown cell type {cell.get('cell_type')!r}")
+            if not isinstance(cell.get("source", ""), str):
+                raise ValueError("cell source is not text")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError,
+            AttributeError, KeyError) as exc:
+        raise UnreadableNotebook(f"{Path(path).name} is not a readable notebook: "
+                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    except Exception as exc:  # nbformat raises its own validation/reader errors
+        raise UnreadableNotebook(f"{Path(path).name} is not a readable notebook: "
+                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    return nb
+
+
+def nbgrader_meta(cell) -> dict:
+    """The cell's ``metadata.nbgrader`` dictionary ({} when absent or malformed)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
+
+
+def is_solution(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("solution", False))
+
+
+def is_grade(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("grade", False))
+
+
+def is_locked(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("locked", False))
+
+
+def _replace_regions(source: str, begin: str, end: str, stub: str | None) -> str:
+    """Replace each ``begin``...``end`` region (marker lines included) by ``stub``.
+
+    The stub is indented like the ``begin`` marker; ``stub=None`` deletes the region.
+    An unterminated region runs to the end of the cell.
+    """
+    out: list[str] = []
+    inside = False
+    for line in source.splitlines(keepends=True):
+        stripped = line.strip()
+        if not inside and stripped.startswith(begin):
+            inside = True
+            if stub is not None:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.extend(indent + s + "\n" for s in stub.split("\n"))
+            continue
+        if inside:
+            if stripped.startswith(end):
+                inside = False
+            continue
+        out.append(line)
+    text = "".join(out)
+    return text[:-1] if text.endswith("\n") and not source.endswith("\n") else text
+
+
+def strip_solutions(source: str, cell_type: str = "code") -> str:
+    """Replace every solution region by the stub that raises ``NotImplementedError``."""
+    stub = CODE_STUB if cell_type == "code" else MARKDOWN_STUB
+    return _replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, stub)
+
+
+def strip_hidden_tests(source: str) -> str:
+    """Delete every hidden-test region, markers included."""
+    return _replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, None).rstrip("\n")
+
+
+def hidden_test_lines(source: str) -> tuple[str, ...]:
+    """The (stripped, non-empty) lines inside hidden-test regions: never shown to students."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        s = line.strip()
+        if s.startswith(BEGIN_HIDDEN):
+            inside = True
+        elif s.startswith(END_HIDDEN):
+            inside = False
+        elif inside and s and not s.startswith("#"):
+            lines.append(s)
+    return tuple(lines)
+
+
+def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student copy of a source notebook.
+
+    Solution regions become ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` (markdown
+    answers become ``YOUR ANSWER HERE``), hidden tests are removed, outputs and execution
+    counts are cleared; every other metadata (nbgrader's included) is kept.
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if is_solution(cell):
+            cell.source = strip_solutions(cell.source, cell.cell_type)
+        cell.source = strip_hidden_tests(cell.source) if BEGIN_HIDDEN in cell.source else cell.source
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def release(sources, out_dir: str | Path) -> list[Path]:
+    """Write the student copy of each source notebook into ``out_dir`` (same file names)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in sources:
+        src = Path(src)
+        nb = release_notebook(read_notebook(src))
+        target = out_dir / src.name
+        if target.resolve() == src.resolve():
+            raise ValueError(f"refusing to overwrite the source {src} with its student copy")
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def graded_cells(source_nb: nbformat.NotebookNode) -> list[GradedCell]:
+    """The questions of a source notebook, in order: every cell with ``grade: true``."""
+    cells, seen = [], set()
+    for cell in source_nb.cells:
+        gid = grade_id(cell)
+        if not is_grade(cell) or gid is None or gid in seen:
+            continue
+        seen.add(gid)
+        try:
+            points = float(nbgrader_meta(cell).get("points", 0) or 0)
+        except (TypeError, ValueError):
+            points = 0.0
+        autograded = cell.cell_type == "code" and not is_solution(cell)
+        cells.append(GradedCell(gid, points, autograded, hidden_test_lines(cell.source)))
+    return cells
+
+
+# ---------------------------------------------------------------------------------------------
+# Fresh checkers: a test cell re-imports the checker package from disk, so that whatever a
+# solution cell did to the already imported checker objects (q1.check = lambda: None) is gone.
+# ---------------------------------------------------------------------------------------------
+FRESH_PACKAGES = ("dlcourse.exercises",)
+
+_IMPORT_RE = re.compile(r"^(?P<indent>\s*)(?:from\s+(?P<from>[\w.]+)\s+import\b|import\s+(?P<imp>[\w.]+))")
+
+
+def fresh_import_preamble(packages) -> str:
+    """One line that drops ``packages`` (and their submodules) from ``sys.modules``."""
+    prefixes = tuple(packages)
+    return ("import sys as __dlc_sys; [__dlc_sys.modules.pop(__k, None) for __k in "
+            f"list(__dlc_sys.modules) if __k in {prefixes!r} or __k.startswith({tuple(p + '.' for p in prefixes)!r})]")
+
+
+def rewrite_fresh_imports(source: str, packages=FRESH_PACKAGES) -> str:
+    """Make each import of a checker package in a test cell load a fresh copy from disk.
+
+    ``from dlcourse.exercises.ch01 import q1`` gets, on the line before it (same indentation),
+    a statement that removes ``dlcourse.exercises*`` from ``sys.modules``: the import then
+    executes the checker modules again (question.py and compare.py included), so
+    monkey-patching ``q1.check`` or ``Question.check`` in a solution cell has no effect.
+    """
+    packages = tuple(packages)
+    if not packages:
+        return source
+    out = []
+    for line in source.splitlines():
+        m = _IMPORT_RE.match(line)
+        mod = m and (m.group("from") or m.group("imp"))
+        if mod and any(mod == p or mod.startswith(p + ".") for p in packages):
+            out.append(m.group("indent") + fresh_import_preamble(packages))
+        out.append(line)
+    return "\n".join(out)
+
+
+def _clean_student_cell(cell):
+    """A student-added cell: keep its code, drop nbgrader metadata and tags that alter execution."""
+    cell = copy.deepcopy(cell)
+    cell.metadata.pop("nbgrader", None)
+    cell.metadata.pop("tags", None)
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+    return cell
+
+
+def assemble(source_nb, submission_nb, fresh_packages=FRESH_PACKAGES) -> nbformat.NotebookNode:
+    """The notebook that grading executes.
+
+    The submission's cells, in the submission's order, except that
+
+    * every cell whose ``grade_id`` is a locked or graded non-solution cell of the source is
+      replaced by the source's cell (hidden tests included, checker imports made fresh), so
+      edited test cells are restored;
+    * solution cells keep the student's code but take the source's metadata;
+    * cells the source has and the submission lost (deleted test cells) are put back after the
+      nearest preceding source cell that is present;
+    * cells with an unknown ``grade_id`` lose their nbgrader metadata (they grade nothing),
+      and a repeated ``grade_id`` is kept only the first time.
+    """
+    src_cells = {}
+    order = []
+    for cell in source_nb.cells:
+        gid = grade_id(cell)
+        if gid is not None and gid not in src_cells:
+            src_cells[gid] = cell
+            order.append(gid)
+
+    def source_version(gid):
+        cell = copy.deepcopy(src_cells[gid])
+        if cell.cell_type == "code":
+            cell.source = rewrite_fresh_imports(cell.source, fresh_packages)
+            cell.outputs = []
+            cell.execution_count = None
+        return cell
+
+    out: list = []
+    position: dict[str, int] = {}
+    for cell in submission_nb.cells:
+        gid = grade_id(cell)
+        if gid is None or gid not in src_cells or gid in position:
+            out.append(_clean_student_cell(cell))
+            continue
+        src = src_cells[gid]
+        if is_solution(src):
+            new = copy.deepcopy(src)
+            new.source = cell.get("source", "")
+            if new.cell_type == "code":
+                new.outputs = []
+                new.execution_count = None
+        else:
+            new = source_version(gid)
+        position[gid] = len(out)
+        out.append(new)
+
+    # put back the cells that the student deleted
+    for i, gid in enumerate(order):
+        if gid in position:
+            continue
+        if is_solution(src_cells[gid]):
+            new = copy.deepcopy(src_cells[gid])
+            new.source = strip_solutions(new.source, new.cell_type)
+            if new.cell_type == "code":
+                new.outputs, new.execution_count = [], None
+        else:
+            new = source_version(gid)
+        prev = [position[g] for g in order[:i] if g in position]
+        at = max(prev) + 1 if prev else 0
+        out.insert(at, new)
+        for g, p in position.items():
+            if p >= at:
+                position[g] = p + 1
+        position[gid] = at
+
+    nb = copy.deepcopy(source_nb)
+    nb.cells = out
+    return nb
