@@ -213,3 +213,16 @@ def test_front_page_leads_to_the_introduction(browser, server):
         assert not problems, "\n".join(problems)
     finally:
         page.close()
+
+
+def test_search_finds_backpropagation(browser, server):
+    """The offline search index works: searching a word the book teaches lists its chapter."""
+    page, problems = _open(browser, f"{server}/search.html?q=backpropagation")
+    try:
+        results = page.locator("#search-results ul.search li")
+        results.first.wait_for(timeout=20_000)
+        titles = " ".join(results.all_inner_texts())
+        assert "Backpropagation" in titles, titles[:500]
+        assert not problems, "\n".join(problems)
+    finally:
+        page.close()
