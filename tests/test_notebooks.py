@@ -31,7 +31,7 @@ def toc_files() -> list[str]:
     return [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
-CHAPTERS = [ROOT / f"{f}.ipynb" for f in toc_files()]
+CHAPTERS = [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").is_file()]
 
 
 def _name(path: Path) -> str:
