@@ -55,7 +55,7 @@ def _gate_test(name: str, target: np.ndarray):
         if w.shape != (2,) or b.shape != ():
             raise AssertionError(f"w should have shape (2,) and b be a number; got shapes {w.shape} and {b.shape}")
         assert_close(neuron(_X4, w.astype(float), float(b)), target.astype(float),
-                     f"the neuron's outputs on the inputs (0,0), (0,1), (1,0), (1,1)")
+                     "the neuron's outputs on the inputs (0,0), (0,1), (1,0), (1,1)")
 
     return test
 

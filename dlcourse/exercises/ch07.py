@@ -19,25 +19,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .compare import assert_close
+from .compare import parts
 from .question import Question, call
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
 _rng = np.random.default_rng(707)
-
-
-def _tuple(*names: str, rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[Any, Any, str], None]:
-    """Compare a returned tuple part by part, naming each part."""
-
-    def compare(actual: Any, expected: Any, what: str) -> None:
-        if not isinstance(actual, tuple) or len(actual) != len(names):
-            raise AssertionError(f"{what} should return a tuple ({', '.join(names)}), "
-                                 f"got {type(actual).__name__}")
-        for name, act, exp in zip(names, actual, expected):
-            assert_close(act, exp, f"{what}, {name}", rtol=rtol, atol=atol)
-
-    return compare
 
 
 # ----------------------------------------------------------------- references
@@ -125,7 +112,7 @@ _F2, _REF2 = _fd_pair(_f2, lambda X: (X.tanh() * np.arange(1, X.size + 1).reshap
 
 
 # ------------------------------------------------------------------ questions
-_N = dict(name="neuron_grads", compare=_tuple("dL/dw1", "dL/dw2", "dL/db"))
+_N = dict(name="neuron_grads", compare=parts("dL/dw1", "dL/dw2", "dL/db"))
 
 q1 = Question(
     "q1", "neuron_grads",
@@ -143,7 +130,7 @@ def neuron_grads(x1, x2, w1, w2, b, t):
 ''',
 )
 
-_M = dict(name="mul_backward", compare=_tuple("grad_a", "grad_b"))
+_M = dict(name="mul_backward", compare=parts("grad_a", "grad_b"))
 _a, _b, _g = (_rng.normal(size=(3, 4)) for _ in range(3))
 
 q2 = Question(
@@ -178,7 +165,7 @@ def tanh_backward(x, g):
 ''',
 )
 
-_D = dict(name="div_backward", compare=_tuple("grad_a", "grad_b"))
+_D = dict(name="div_backward", compare=parts("grad_a", "grad_b"))
 
 q4 = Question(
     "q4", "div_backward",

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .compare import assert_close
+from .compare import assert_close, parts
 from .question import Question, call, holds
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -72,17 +72,6 @@ def _adam_trajectory(answer: Callable[..., Any]) -> bool:
             return False
         p, m, v = (np.array(a, dtype=float) for a in out)
     return bool(np.allclose(p, ref.data, rtol=1e-9, atol=1e-12))
-
-
-def _tuple(*names: str, rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[Any, Any, str], None]:
-    def compare(actual: Any, expected: Any, what: str) -> None:
-        if not isinstance(actual, tuple) or len(actual) != len(names):
-            raise AssertionError(f"{what} should return a tuple ({', '.join(names)}), "
-                                 f"got {type(actual).__name__}")
-        for name, act, exp in zip(names, actual, expected):
-            assert_close(act, exp, f"{what}, {name}", rtol=rtol, atol=atol)
-
-    return compare
 
 
 def _small_digits(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +180,7 @@ def standardise(X_train, X):
 
 _p, _g, _m = (_rng.normal(size=(3, 2)) for _ in range(3))
 _v = _rng.uniform(0.1, 1.0, size=(3, 2))
-_ADAM = dict(name="adam_step", compare=_tuple("param", "m", "v", rtol=1e-9, atol=1e-12))
+_ADAM = dict(name="adam_step", compare=parts("param", "m", "v", rtol=1e-9, atol=1e-12))
 
 q3 = Question(
     "q3", "adam_step",

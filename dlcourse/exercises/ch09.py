@@ -9,28 +9,14 @@ See chapter: Why now: data, compute, algorithms
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from .compare import assert_close, to_array
+from .compare import parts, to_array
 from .question import Question, call, holds, value
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
-
-
-def _each(names: Sequence[str], **tol: float) -> Callable[[Any, Any, str], None]:
-    """Compare a returned tuple element by element (``names`` label them in messages)."""
-
-    def compare(actual: Any, expected: Any, what: str) -> None:
-        if not isinstance(actual, (tuple, list)) or len(actual) != len(names):
-            raise AssertionError(f"{what} should return a tuple of {len(names)} arrays "
-                                 f"({', '.join(names)}), got {type(actual).__name__}"
-                                 + (f" of length {len(actual)}" if isinstance(actual, (tuple, list)) else ""))
-        for name, act, exp in zip(names, actual, expected):
-            assert_close(act, exp, f"{what}, returned {name}", **tol)
-
-    return compare
 
 
 # ----------------------------------------------------------------- q1: recall
@@ -144,12 +130,12 @@ q3 = Question(
     "q3", "momentum_step", points=2,
     tests=[
         call((_P, _G, np.zeros(3), 0.1, 0.9), _ref_momentum, name="momentum_step",
-             compare=_each(("p", "buf"))),
-        call((_P, _G, _B, 0.1, 0.9), _ref_momentum, name="momentum_step", compare=_each(("p", "buf"))),
-        call((_P2, _G2, _B2, 0.05, 0.5), _ref_momentum, name="momentum_step", compare=_each(("p", "buf"))),
+             compare=parts("p", "buf")),
+        call((_P, _G, _B, 0.1, 0.9), _ref_momentum, name="momentum_step", compare=parts("p", "buf")),
+        call((_P2, _G2, _B2, 0.05, 0.5), _ref_momentum, name="momentum_step", compare=parts("p", "buf")),
     ],
     hidden_tests=[
-        call((_P, _G, _B, 0.3, 0.99), _ref_momentum, name="momentum_step", compare=_each(("p", "buf"))),
+        call((_P, _G, _B, 0.3, 0.99), _ref_momentum, name="momentum_step", compare=parts("p", "buf")),
         holds(lambda f: _quadratic_runs(f, "sgd"),
               "5 steps of momentum_step on a quadratic bowl do not follow dlcourse.optim.SGD(momentum=0.9)"),
     ],
@@ -183,15 +169,15 @@ _TINY = np.array([1e-8, -3e-9, 0.0])  # eps must go outside the square root to g
 q4 = Question(
     "q4", "rmsprop_step", points=2,
     tests=[
-        call((_P, _G, np.zeros(3), 0.01), _ref_rmsprop, name="rmsprop_step", compare=_each(("p", "v"))),
-        call((_P, _G, _V, 0.01), _ref_rmsprop, name="rmsprop_step", compare=_each(("p", "v"))),
+        call((_P, _G, np.zeros(3), 0.01), _ref_rmsprop, name="rmsprop_step", compare=parts("p", "v")),
+        call((_P, _G, _V, 0.01), _ref_rmsprop, name="rmsprop_step", compare=parts("p", "v")),
         call((_P2, _G2, np.ones((2, 3)), 0.1), _ref_rmsprop, kwargs={"alpha": 0.9, "eps": 1e-6},
-             name="rmsprop_step", compare=_each(("p", "v"))),
-        call((_P, _TINY, np.zeros(3), 0.01), _ref_rmsprop, name="rmsprop_step", compare=_each(("p", "v"))),
+             name="rmsprop_step", compare=parts("p", "v")),
+        call((_P, _TINY, np.zeros(3), 0.01), _ref_rmsprop, name="rmsprop_step", compare=parts("p", "v")),
     ],
     hidden_tests=[
         call((_P2, _G2, np.zeros((2, 3)), 0.001), _ref_rmsprop, kwargs={"alpha": 0.5},
-             name="rmsprop_step", compare=_each(("p", "v"))),
+             name="rmsprop_step", compare=parts("p", "v")),
         holds(lambda f: _quadratic_runs(f, "rmsprop"),
               "5 steps of rmsprop_step on a quadratic bowl do not follow dlcourse.optim.RMSprop"),
     ],

@@ -9,28 +9,14 @@ See chapter: Recurrent networks and LSTMs
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .compare import assert_close
+from .compare import parts
 from .question import Question, call
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
-
-
-def _each(names: Sequence[str]) -> Callable[[Any, Any, str], None]:
-    """Compare a returned tuple element by element (``names`` label them in messages)."""
-
-    def compare(actual: Any, expected: Any, what: str) -> None:
-        if not isinstance(actual, (tuple, list)) or len(actual) != len(names):
-            raise AssertionError(f"{what} should return a tuple of {len(names)} arrays "
-                                 f"({', '.join(names)}), got {type(actual).__name__}"
-                                 + (f" of length {len(actual)}" if isinstance(actual, (tuple, list)) else ""))
-        for name, act, exp in zip(names, actual, expected):
-            assert_close(act, exp, f"{what}, returned {name}")
-
-    return compare
 
 
 def _cell(cls: type, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> Any:
@@ -146,13 +132,13 @@ q4 = Question(
     "q4", "lstm_step", points=2,
     tests=[
         call((_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W), _ref_lstm_step, name="lstm_step",
-             compare=_each(("h", "c"))),
-        call((_X, _H0, _C0, *_LSTM_W), _ref_lstm_step, name="lstm_step", compare=_each(("h", "c"))),
-        call((_X, _H0, 3 * _C0, *_BIASED), _ref_lstm_step, name="lstm_step", compare=_each(("h", "c"))),
+             compare=parts("h", "c")),
+        call((_X, _H0, _C0, *_LSTM_W), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
+        call((_X, _H0, 3 * _C0, *_BIASED), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
     ],
     hidden_tests=[
         call((_rng.normal(size=(4, 2)), _rng.normal(size=(4, 5)), _rng.normal(size=(4, 5)),
-              *_weights(_rng, 4, 2, 5)), _ref_lstm_step, name="lstm_step", compare=_each(("h", "c"))),
+              *_weights(_rng, 4, 2, 5)), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
     ],
     hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
          "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "

@@ -9,28 +9,14 @@ See chapter: Attention and Transformers
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .compare import assert_close, to_array
+from .compare import parts, to_array
 from .question import Question, call, holds
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
-
-
-def _each(names: Sequence[str]) -> Callable[[Any, Any, str], None]:
-    """Compare a returned tuple element by element (``names`` label them in messages)."""
-
-    def compare(actual: Any, expected: Any, what: str) -> None:
-        if not isinstance(actual, (tuple, list)) or len(actual) != len(names):
-            raise AssertionError(f"{what} should return a tuple of {len(names)} arrays "
-                                 f"({', '.join(names)}), got {type(actual).__name__}"
-                                 + (f" of length {len(actual)}" if isinstance(actual, (tuple, list)) else ""))
-        for name, act, exp in zip(names, actual, expected):
-            assert_close(act, exp, f"{what}, returned {name}")
-
-    return compare
 
 
 def _sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -97,19 +83,19 @@ q3 = Question(
     "q3", "masked_attention", points=2,
     tests=[
         call((_rng.normal(size=(5, 4)), _rng.normal(size=(5, 4)), _rng.normal(size=(5, 3))), _sdpa,
-             name="masked_attention", compare=_each(("output", "weights"))),
+             name="masked_attention", compare=parts("output", "weights")),
         call((_rng.normal(size=(5, 4)), _rng.normal(size=(5, 4)), _rng.normal(size=(5, 3)), _causal5), _sdpa,
-             name="masked_attention", compare=_each(("output", "weights"))),
+             name="masked_attention", compare=parts("output", "weights")),
         call((_rng.normal(size=(2, 3, 8)), _rng.normal(size=(2, 6, 8)), _rng.normal(size=(2, 6, 2)), _pad),
-             _sdpa, name="masked_attention", compare=_each(("output", "weights"))),
+             _sdpa, name="masked_attention", compare=parts("output", "weights")),
     ],
     hidden_tests=[
         call((_rng.normal(size=(2, 3, 7, 4)), _rng.normal(size=(2, 3, 7, 4)), _rng.normal(size=(2, 3, 7, 5)),
               np.tril(np.ones((7, 7), dtype=bool))), _sdpa, name="masked_attention",
-             compare=_each(("output", "weights"))),
+             compare=parts("output", "weights")),
         call((30 * _rng.normal(size=(4, 6)), 30 * _rng.normal(size=(4, 6)), _rng.normal(size=(4, 2)),
               np.tril(np.ones((4, 4), dtype=bool))), _sdpa, name="masked_attention",
-             compare=_each(("output", "weights"))),
+             compare=parts("output", "weights")),
     ],
     hint="scores = q @ np.swapaxes(k, -1, -2) / sqrt(d_k) works for any number of leading (batch, head) "
          "axes. Where the mask is False, set the score to -np.inf (np.where(mask, scores, -np.inf)); the "

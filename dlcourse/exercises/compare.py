@@ -140,6 +140,26 @@ def assert_close(actual: Any, expected: Any, what: str = "your answer", *, rtol:
         raise AssertionError(msg)
 
 
+def parts(*names: str, rtol: float = 1e-6, atol: float = 1e-8):
+    """A ``compare`` for answers that return several arrays: a tuple checked part by part.
+
+    ``names`` label the parts in the messages (``"adam_step(...), returned m: ..."``); each part is
+    checked with :func:`assert_close`.
+    """
+
+    def compare(actual: Any, expected: Any, what: str) -> None:
+        if not isinstance(actual, (tuple, list)) or len(actual) != len(names):
+            got = type(actual).__name__
+            if isinstance(actual, (tuple, list)):
+                got += f" of length {len(actual)}"
+            raise AssertionError(f"{what} should return a tuple of {len(names)} "
+                                 f"({', '.join(names)}), got {got}")
+        for name, act, exp in zip(names, actual, expected):
+            assert_close(act, exp, f"{what}, returned {name}", rtol=rtol, atol=atol)
+
+    return compare
+
+
 def _fmt(x: Any) -> str:
     x = np.asarray(x)
     if x.ndim == 0:

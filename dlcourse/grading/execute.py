@@ -15,7 +15,6 @@ Run grading inside a container for isolation (see book/instructors.md).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,7 +31,6 @@ from nbclient.util import run_sync
 
 from dlcourse.grading.notebook import (
     FRESH_PACKAGES,
-    GradedCell,
     UnreadableNotebook,
     assemble,
     grade_id,
@@ -188,7 +186,7 @@ def grade_submission(
                     if q is not None:
                         outcome[gid] = (_status_for(exc.ename),
                                         _error_text(exc.ename, exc.evalue, q.hidden_lines))
-                except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
+                except (DeadKernelError, CellTimeoutError, RuntimeError):
                     # the kernel is gone (os._exit, a segfault, the memory limit hit in C code)
                     where = f"cell {index}" + (f" ({gid})" if gid else "")
                     died_at = f"the kernel died while running {where}"
