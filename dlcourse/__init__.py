@@ -22,6 +22,8 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.rnn           RNN and LSTM cells and layers
     dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
     dlcourse.architecture  a model drawn from itself: layers, tensor shapes, parameter counts
+    dlcourse.interpret     saliency maps, integrated gradients, the randomisation sanity check
+    dlcourse.fairness      group disparity metrics, precision/recall, reweighting
     dlcourse.models        PyTorch models for training at speed (CNN, RNN/LSTM, seq2seq, GPT)
     dlcourse.device        CPU/GPU choice for every PyTorch path (DLCOURSE_DEVICE)
 
@@ -40,7 +42,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "neuron", "autograd", "graph", "nn", "init", "losses", "optim", "train",
-    "landscapes", "regions", "data", "viz", "device", "animation", "diagnostics", "throughput", "conv", "rnn", "attention", "architecture", "models",
+    "landscapes", "regions", "data", "viz", "device", "animation", "diagnostics", "throughput", "conv", "rnn", "attention", "architecture", "models", "interpret", "fairness",
 }
 
 __all__ = ["Tensor", "tensor", "no_grad", "__version__", *sorted(_SUBMODULES)]
