@@ -40,7 +40,7 @@ def _chromium() -> str | None:
 def _pages() -> list[str]:
     if not HTML.is_dir():
         return []
-    pages = ["search.html"]
+    pages = sorted(p.name for p in HTML.glob("*.html") if p.name != "index.html")  # search, genindex
     pages += sorted(str(p.relative_to(HTML)) for p in (HTML / "book").glob("*.html"))
     return pages
 
