@@ -12,6 +12,7 @@ See chapter: The artificial neuron; Gradient descent.
 from __future__ import annotations
 
 import re
+from html import escape
 
 from matplotlib.animation import Animation
 
@@ -31,9 +32,11 @@ _ICONS = {
 _CDN_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
 
 
-def offline_player(html: str) -> str:
-    """Make a ``to_jshtml`` page self-contained: no CDN stylesheet, Unicode button icons."""
+def offline_player(html: str, alt: str = "An animation; the buttons below play it frame by frame") -> str:
+    """Make a ``to_jshtml`` page self-contained: no CDN stylesheet, Unicode button icons, and an
+    ``alt`` text on the frame for readers who cannot see it."""
     html = _CDN_LINK.sub("", html)
+    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt)}" id="_anim_img', 1)
     for icon, symbol in _ICONS.items():
         html = html.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{symbol}</span>')
     if "font-awesome" in html or '<i class="fa' in html:
@@ -41,10 +44,11 @@ def offline_player(html: str) -> str:
     return html
 
 
-def to_html(anim: Animation, default_mode: str = "once") -> str:
+def to_html(anim: Animation, default_mode: str = "once",
+            alt: str = "An animation; the buttons below play it frame by frame") -> str:
     """HTML of ``anim`` (frames and a JavaScript player) that plays on a static page, offline.
 
-    Display it in a notebook with ``IPython.display.HTML(to_html(anim))``; close the figure
+    ``alt`` describes the animation for a screen reader. Display it in a notebook with ``IPython.display.HTML(to_html(anim))``; close the figure
     afterwards (``plt.close(fig)``) so that its last frame is not drawn a second time.
     """
-    return offline_player(anim.to_jshtml(default_mode=default_mode))
+    return offline_player(anim.to_jshtml(default_mode=default_mode), alt=alt)

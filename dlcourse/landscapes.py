@@ -207,10 +207,11 @@ def plot_surface(landscape: Landscape | str, ax: Any = None, resolution: int = 8
 
 
 def animate_descent(landscape: Landscape | str, trajectories: Any, frames: int = 30,
-                    interval: int = 150, dpi: int = 72) -> str:
+                    interval: int = 150, dpi: int = 72, alt: str | None = None) -> str:
     """HTML (``FuncAnimation.to_jshtml``) of the paths being walked, step by step.
 
-    At most 40 frames and dpi ≤ 80 keep the page light: long paths are subsampled.
+    At most 40 frames and dpi ≤ 80 keep the page light: long paths are subsampled. ``alt``
+    describes the animation for screen readers (by default: which paths, on which landscape).
     """
     paths = _as_dict(trajectories)
     if not paths:
@@ -233,7 +234,10 @@ def animate_descent(landscape: Landscape | str, trajectories: Any, frames: int =
         return lines
 
     anim = FuncAnimation(fig, draw, frames=len(stops), interval=interval, blit=False)
-    html = to_html(anim)
+    if alt is None:
+        alt = (f"Animation: {len(paths)} optimisation path(s) ({', '.join(map(str, paths))}) walking "
+               f"downhill on the contour map of the {_get(landscape).name} landscape, step by step")
+    html = to_html(anim, alt=alt)
     plt.close(fig)
     return html
 

@@ -15,8 +15,9 @@ def _anim():
 
 def test_to_html_is_self_contained():
     fig, anim = _anim()
-    html = animation.to_html(anim)
+    html = animation.to_html(anim, alt='A "line" growing')
     plt.close(fig)
+    assert '<img alt="A &quot;line&quot; growing" id="_anim_img' in html
     assert "https://" not in html and "http://" not in html
     assert '<i class="fa' not in html
     assert html.count('<span aria-hidden="true">') == 9  # all nine player buttons

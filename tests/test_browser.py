@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -138,6 +139,7 @@ async () => {
 IMAGES = """
 () => Array.from(document.images).map(img => ({
   src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
+  alt: img.getAttribute('alt') || '',
 }))
 """
 
@@ -160,8 +162,13 @@ def test_page_renders_offline(browser, server, page_path):
             )
             assert mathjax["errors"] == 0, f"{page_path}: {mathjax['errors']} equations failed"
         page.wait_for_load_state("networkidle")
-        broken = [img["src"] for img in page.evaluate(IMAGES) if not img["ok"]]
+        images = page.evaluate(IMAGES)
+        broken = [img["src"] for img in images if not img["ok"]]
         assert not broken, f"{page_path}: images that did not load: {broken}"
+        # A figure's alt text describes it; myst-nb's fallback (the file's path) describes nothing.
+        no_alt = [img["src"][-60:] for img in images
+                  if not img["alt"].strip() or re.search(r"\.(png|svg|jpe?g)$", img["alt"].strip())]
+        assert not no_alt, f"{page_path}: images without a real alt text: {no_alt}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
         assert not problems, f"{page_path}:\n" + "\n".join(problems)

@@ -155,3 +155,12 @@ def test_lr_slider_bundle_has_widget_and_static_png():
     assert 1.05 >= slider.value >= 0.01
     with pytest.raises(ValueError, match="positive"):
         L.lr_slider("bowl", lrs=[0.0, 0.1])
+
+
+def test_animation_describes_itself_for_screen_readers():
+    from dlcourse import landscapes, optim
+
+    path = landscapes.trajectory("bowl", optim.SGD, steps=5, lr=0.1)
+    html = landscapes.animate_descent("bowl", {"SGD": path}, frames=3)
+    assert 'alt="Animation: 1 optimisation path(s) (SGD) walking downhill' in html
+    assert "bowl" in html.split('id="_anim_img')[0][-200:]
