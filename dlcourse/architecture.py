@@ -28,7 +28,7 @@ See chapter: Convolutional networks
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -96,13 +96,14 @@ def _first_shape(out: Any) -> tuple[int, ...]:
     return ()
 
 
-def _torch_units(model: Any) -> list[tuple[str, Any]]:
+def _units(model: Any, owns_parameters: Callable[[Any], bool]) -> list[tuple[str, Any]]:
+    """The boxes to draw, in order: leaf modules, and modules that hold parameters of their own
+    (e.g. MultiheadAttention's in-projection), which are drawn whole."""
     units = []
 
     def visit(name: str, module: Any, root: bool) -> None:
         children = list(module.named_children())
-        own = any(True for _ in module.parameters(recurse=False))
-        if not children or (own and not root):
+        if not children or (owns_parameters(module) and not root):
             units.append((name or type(module).__name__, module))
             return
         for child_name, child in children:
@@ -110,22 +111,14 @@ def _torch_units(model: Any) -> list[tuple[str, Any]]:
 
     visit("", model, True)
     return units
+
+
+def _torch_units(model: Any) -> list[tuple[str, Any]]:
+    return _units(model, lambda m: any(True for _ in m.parameters(recurse=False)))
 
 
 def _dl_units(model: Any) -> list[tuple[str, Any]]:
-    units = []
-
-    def visit(name: str, module: Any, root: bool) -> None:
-        children = list(module.named_children())
-        own = any(True for _ in module._own_parameters())
-        if not children or (own and not root):
-            units.append((name or type(module).__name__, module))
-            return
-        for child_name, child in children:
-            visit(f"{name}.{child_name}" if name else child_name, child, False)
-
-    visit("", model, True)
-    return units
+    return _units(model, lambda m: any(True for _ in m._own_parameters()))
 
 
 def _example_input(model: Any, input_shape: Any, input_dtype: Any) -> Any:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dlcourse.autograd import Tensor, _unbroadcast, enable_grad, is_grad_enabled, no_grad, tensor
+from gradcheck import finite_diff
 
 RNG = np.random.default_rng(1234)
 
@@ -18,25 +19,6 @@ def _rand(shape, positive=False, away_from_zero=False):
     if away_from_zero:  # relu/abs kinks: finite differences need |x| >> eps
         x = np.sign(x) * (np.abs(x) + 0.1)
     return np.array(x, dtype=np.float64)  # keep 0-d arrays arrays, not NumPy scalars
-
-
-def _finite_diff(f, arrays, upstream, eps=1e-6):
-    """Central differences of L = Σ f(arrays) * upstream w.r.t. each array."""
-    grads = []
-    for a in arrays:
-        g = np.zeros_like(a)
-        it = np.nditer(a, flags=["multi_index"])
-        for _ in it:
-            i = it.multi_index
-            old = a[i]
-            a[i] = old + eps
-            plus = np.sum(f(*arrays) * upstream)
-            a[i] = old - eps
-            minus = np.sum(f(*arrays) * upstream)
-            a[i] = old
-            g[i] = (plus - minus) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 def check(ours, theirs, *arrays, fd=True):
@@ -53,7 +35,7 @@ def check(ours, theirs, *arrays, fd=True):
         assert x.grad is not None and x.grad.shape == x.shape
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
     if fd:
-        numeric = _finite_diff(lambda *a: ours(*[Tensor(v) for v in a]).data,
+        numeric = finite_diff(lambda *a: ours(*[Tensor(v) for v in a]).data,
                                [a.copy() for a in arrays], upstream)
         for x, g in zip(xs, numeric):
             np.testing.assert_allclose(x.grad, g, rtol=1e-5, atol=1e-6)

@@ -11,26 +11,10 @@ import torch.nn.functional as F
 
 from dlcourse import conv, nn
 from dlcourse.autograd import Tensor
+from gradcheck import finite_diff
 
 RNG = np.random.default_rng(7)
 TOL = dict(rtol=1e-9, atol=1e-9)  # far tighter than the 1e-6 the course promises
-
-
-def _finite_diff(f, arrays, upstream, eps=1e-6):
-    """Central differences of L = Σ f(arrays) * upstream with respect to each array."""
-    grads = []
-    for a in arrays:
-        g = np.zeros_like(a)
-        for i in np.ndindex(a.shape):
-            old = a[i]
-            a[i] = old + eps
-            plus = np.sum(f(*arrays) * upstream)
-            a[i] = old - eps
-            minus = np.sum(f(*arrays) * upstream)
-            a[i] = old
-            g[i] = (plus - minus) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 # (input shape, weight shape, stride, padding)
@@ -73,7 +57,7 @@ def test_conv2d_gradients_match_finite_differences():
     out = conv.conv2d(X, W, B, stride=(2, 1), padding=1)
     upstream = RNG.standard_normal(out.shape)
     out.backward(upstream)
-    numeric = _finite_diff(lambda *a: conv.conv2d(*a, stride=(2, 1), padding=1).data, [x, w, b], upstream)
+    numeric = finite_diff(lambda *a: conv.conv2d(*a, stride=(2, 1), padding=1).data, [x, w, b], upstream)
     for analytic, num in zip((X.grad, W.grad, B.grad), numeric):
         np.testing.assert_allclose(analytic, num, rtol=1e-6, atol=1e-7)
 
@@ -153,7 +137,7 @@ def test_max_pool2d_gradient_matches_finite_differences():
     out = conv.max_pool2d(X, 2, 1)
     upstream = RNG.standard_normal(out.shape)
     out.backward(upstream)
-    (numeric,) = _finite_diff(lambda a: conv.max_pool2d(a, 2, 1).data, [x], upstream)
+    (numeric,) = finite_diff(lambda a: conv.max_pool2d(a, 2, 1).data, [x], upstream)
     np.testing.assert_allclose(X.grad, numeric, rtol=1e-6, atol=1e-7)
 
 
