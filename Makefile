@@ -7,7 +7,6 @@ STAMP  := $(VENV)/.installed
 # The venv's tools (jupyter-book, the kernel) come first on PATH.
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 # Small models: one BLAS/OpenMP thread per process is faster and steadier than two threads
 # fighting over 2 cores (pytest-xdist already runs two processes).
 export OPENBLAS_NUM_THREADS ?= 1

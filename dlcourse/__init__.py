@@ -26,6 +26,8 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.fairness      group disparity metrics, precision/recall, reweighting
     dlcourse.models        PyTorch models for training at speed (CNN, RNN/LSTM, seq2seq, GPT)
     dlcourse.device        CPU/GPU choice for every PyTorch path (DLCOURSE_DEVICE)
+    dlcourse.source        the package's own code, shown in a notebook and in the book
+    dlcourse.glue          numbers the book's prose quotes, handed over from the code
 
 Submodules are imported on first use (``dlcourse.nn`` works after ``import dlcourse``), so
 importing the package stays fast and does not import PyTorch.
@@ -41,8 +43,32 @@ from dlcourse.autograd import Tensor, no_grad, tensor
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "neuron", "autograd", "graph", "nn", "init", "losses", "optim", "train",
-    "landscapes", "regions", "data", "viz", "device", "animation", "diagnostics", "throughput", "conv", "rnn", "attention", "architecture", "models", "interpret", "fairness",
+    "activations",
+    "neuron",
+    "autograd",
+    "graph",
+    "nn",
+    "init",
+    "losses",
+    "optim",
+    "train",
+    "landscapes",
+    "regions",
+    "data",
+    "viz",
+    "device",
+    "animation",
+    "diagnostics",
+    "throughput",
+    "conv",
+    "rnn",
+    "attention",
+    "architecture",
+    "models",
+    "interpret",
+    "fairness",
+    "source",
+    "glue",
 }
 
 __all__ = ["Tensor", "tensor", "no_grad", "__version__", *sorted(_SUBMODULES)]

@@ -20,6 +20,7 @@ At the kink ``z = 0`` we use the same one-sided choices as PyTorch's autograd
 
 See chapter: Activation functions
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -29,8 +30,18 @@ from numpy.typing import ArrayLike
 from scipy.special import erf
 
 __all__ = [
-    "step", "sigmoid", "tanh", "relu", "leaky_relu", "gelu",
-    "step_grad", "sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad", "gelu_grad",
+    "step",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "gelu",
+    "step_grad",
+    "sigmoid_grad",
+    "tanh_grad",
+    "relu_grad",
+    "leaky_relu_grad",
+    "gelu_grad",
     "ACTIVATIONS",
 ]
 
@@ -56,7 +67,7 @@ def step_grad(x: ArrayLike) -> np.ndarray:
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
-    """Logistic sigmoid ``σ(x) = 1 / (1 + e^{-x})``, computed without overflow for large ``|x|``."""
+    """Logistic sigmoid ``σ(x) = 1 / (1 + e^{-x})``, without overflow at large ``|x|``."""
     x = _as_float(x)
     # e^{-|x|} never overflows; pick the algebraically equal form for each sign.
     with np.errstate(under="ignore"):  # e^{-1000} = 0 is the right answer, not an error
@@ -106,7 +117,10 @@ def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def gelu(x: ArrayLike) -> np.ndarray:
-    """Exact GELU ``x Φ(x)`` with ``Φ(x) = ½(1 + erf(x/√2))`` (PyTorch's default, not the tanh approximation)."""
+    """Exact GELU ``x Φ(x)`` with ``Φ(x) = ½(1 + erf(x/√2))``.
+
+    This is PyTorch's default, not its tanh approximation.
+    """
     x = _as_float(x)
     return (0.5 * x * (1.0 + erf(x / _SQRT2))).astype(x.dtype)
 

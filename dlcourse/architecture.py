@@ -49,7 +49,17 @@ KIND_COLORS: dict[str, str] = {
     "embedding": "#D55E00",
     "other": "#666666",
 }
-_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "softmax", "silu", "elu", "softplus", "identity")
+_ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "gelu",
+    "softmax",
+    "silu",
+    "elu",
+    "softplus",
+    "identity",
+)
 
 
 @dataclass
@@ -65,9 +75,17 @@ class LayerInfo:
     @property
     def kind(self) -> str:
         t = self.type.lower()
-        for key, kind in (("conv", "conv"), ("pool", "pool"), ("linear", "linear"), ("norm", "norm"),
-                          ("lstm", "recurrent"), ("gru", "recurrent"), ("rnn", "recurrent"),
-                          ("attention", "attention"), ("embedding", "embedding")):
+        for key, kind in (
+            ("conv", "conv"),
+            ("pool", "pool"),
+            ("linear", "linear"),
+            ("norm", "norm"),
+            ("lstm", "recurrent"),
+            ("gru", "recurrent"),
+            ("rnn", "recurrent"),
+            ("attention", "attention"),
+            ("embedding", "embedding"),
+        ):
             if key in t:
                 return kind
         if t == "input":
@@ -88,7 +106,13 @@ def _first_shape(out: Any) -> tuple[int, ...]:
     """Shape of the first array-like thing in ``out`` (depth first through tuples/lists/dicts)."""
     if hasattr(out, "shape") and not isinstance(out, (tuple, list, dict)):
         return tuple(int(s) for s in out.shape)
-    items = out.values() if isinstance(out, dict) else out if isinstance(out, (tuple, list)) else ()
+    items = (
+        out.values()
+        if isinstance(out, dict)
+        else out
+        if isinstance(out, (tuple, list))
+        else ()
+    )
     for item in items:
         shape = _first_shape(item)
         if shape != ():
@@ -134,7 +158,11 @@ def _example_input(model: Any, input_shape: Any, input_dtype: Any) -> Any:
         if input_dtype is None:
             first = _torch_units(model)[0][1]
             integer = isinstance(first, torch.nn.Embedding)
-            input_dtype = torch.long if integer else (params[0].dtype if params else torch.float32)
+            input_dtype = (
+                torch.long
+                if integer
+                else (params[0].dtype if params else torch.float32)
+            )
         if not input_dtype.is_floating_point:
             return torch.zeros(shape, dtype=input_dtype, device=dev)
         gen = torch.Generator().manual_seed(0)
@@ -167,8 +195,16 @@ def summarize(model: Any, input_shape: Any, input_dtype: Any = None) -> list[Lay
         for name, module in _torch_units(model):
             n_params = sum(p.numel() for p in module.parameters())
 
-            def hook(mod: Any, args: Any, out: Any, name: str = name, n_params: int = n_params) -> None:
-                records.append(LayerInfo(name, type(mod).__name__, _first_shape(out), n_params))
+            def hook(
+                mod: Any,
+                args: Any,
+                out: Any,
+                name: str = name,
+                n_params: int = n_params,
+            ) -> None:
+                records.append(
+                    LayerInfo(name, type(mod).__name__, _first_shape(out), n_params)
+                )
 
             handles.append(module.register_forward_hook(hook))
         was_training = model.training
@@ -188,7 +224,13 @@ def summarize(model: Any, input_shape: Any, input_dtype: Any = None) -> list[Lay
     for name, module in _dl_units(model):
         n_params = int(sum(p.data.size for p in module.parameters()))
 
-        def recording(*args: Any, _m: Any = module, _name: str = name, _n: int = n_params, **kw: Any) -> Any:
+        def recording(
+            *args: Any,
+            _m: Any = module,
+            _name: str = name,
+            _n: int = n_params,
+            **kw: Any,
+        ) -> Any:
             out = type(_m).forward(_m, *args, **kw)
             records.append(LayerInfo(_name, type(_m).__name__, _first_shape(out), _n))
             return out
@@ -217,8 +259,14 @@ def _fmt_shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape) if shape else "–"
 
 
-def draw_architecture(model: Any, input_shape: Any, ax: plt.Axes | None = None, input_dtype: Any = None,
-                      title: str | None = None, fontsize: float = 7.0) -> plt.Figure:
+def draw_architecture(
+    model: Any,
+    input_shape: Any,
+    ax: plt.Axes | None = None,
+    input_dtype: Any = None,
+    title: str | None = None,
+    fontsize: float = 7.0,
+) -> plt.Figure:
     """Draw ``model`` as a left-to-right stack of boxes, one per layer call.
 
     Each box shows the layer type, its output shape (batch axis first) and its parameter
@@ -233,7 +281,9 @@ def draw_architecture(model: Any, input_shape: Any, ax: plt.Axes | None = None, 
     n = len(layers)
     if ax is None:
         _, ax = plt.subplots(figsize=(min(9.0, 1.0 + 0.62 * n), 3.2))
-    sizes = np.array([max(int(np.prod(layer.output_shape)), 1) for layer in layers], dtype=float)
+    sizes = np.array(
+        [max(int(np.prod(layer.output_shape)), 1) for layer in layers], dtype=float
+    )
     heights = 1.2 + 1.8 * np.log(sizes) / max(np.log(sizes.max()), 1e-9)
     width, gap = 0.78, 0.42
     kinds_seen: dict[str, None] = {}
@@ -241,17 +291,43 @@ def draw_architecture(model: Any, input_shape: Any, ax: plt.Axes | None = None, 
         x0 = i * (width + gap)
         color = KIND_COLORS[layer.kind]
         kinds_seen.setdefault(layer.kind)
-        ax.add_patch(FancyBboxPatch((x0, -h / 2), width, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                    facecolor=color, alpha=0.35, edgecolor=color, linewidth=1.4))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, -h / 2),
+                width,
+                h,
+                boxstyle="round,pad=0.02,rounding_size=0.08",
+                facecolor=color,
+                alpha=0.35,
+                edgecolor=color,
+                linewidth=1.4,
+            )
+        )
         params = "" if layer.type == "Input" else f"\n{layer.n_params:,} params"
-        ax.text(x0 + width / 2, 0, f"{layer.type}\n{_fmt_shape(layer.output_shape)}{params}",
-                rotation=90, ha="center", va="center", fontsize=fontsize, linespacing=1.25)
+        ax.text(
+            x0 + width / 2,
+            0,
+            f"{layer.type}\n{_fmt_shape(layer.output_shape)}{params}",
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            linespacing=1.25,
+        )
         if i:
-            ax.annotate("", xy=(x0 - 0.03, 0), xytext=(x0 - gap + 0.03, 0),
-                        arrowprops=dict(arrowstyle="->", color="#444444", lw=0.9))
-    accounted = sum({layer.name: layer.n_params for layer in layers[1:]}.values())  # each unit once
+            ax.annotate(
+                "",
+                xy=(x0 - 0.03, 0),
+                xytext=(x0 - gap + 0.03, 0),
+                arrowprops=dict(arrowstyle="->", color="#444444", lw=0.9),
+            )
+    accounted = sum(
+        {layer.name: layer.n_params for layer in layers[1:]}.values()
+    )  # each unit once
     note = ""
-    if accounted != total:  # parameters held by the root model itself, or by layers never called
+    if (
+        accounted != total
+    ):  # parameters held by the root model itself, or by layers never called
         note = f" ({total - accounted:+,} not in a drawn layer)"
     name = title if title is not None else type(model).__name__
     ax.set_title(f"{name}: {total:,} parameters{note}", fontsize=fontsize + 2)
@@ -260,8 +336,20 @@ def draw_architecture(model: Any, input_shape: Any, ax: plt.Axes | None = None, 
     ax.set_aspect("auto")
     ax.axis("off")
     kinds = [k for k in KIND_COLORS if k in kinds_seen and k != "input"]
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=KIND_COLORS[k], alpha=0.5, edgecolor=KIND_COLORS[k])
-               for k in kinds]
-    ax.legend(handles, kinds, loc="lower center", ncol=len(handles),
-              fontsize=fontsize, frameon=False, bbox_to_anchor=(0.5, -0.08), handlelength=1.2)
+    handles = [
+        plt.Rectangle(
+            (0, 0), 1, 1, facecolor=KIND_COLORS[k], alpha=0.5, edgecolor=KIND_COLORS[k]
+        )
+        for k in kinds
+    ]
+    ax.legend(
+        handles,
+        kinds,
+        loc="lower center",
+        ncol=len(handles),
+        fontsize=fontsize,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.08),
+        handlelength=1.2,
+    )
     return ax.figure

@@ -65,9 +65,12 @@ def _mask_array(mask: Any, dtype: np.dtype) -> np.ndarray:
     return m.astype(dtype)
 
 
-def scaled_dot_product_attention(q: Any, k: Any, v: Any, mask: Any = None,
-                                 scale: float | None = None) -> tuple[Tensor, Tensor]:
-    """``softmax(q kᵀ / √d_k + mask) v`` over the last two axes (Vaswani et al. 2017, eq. 1).
+def scaled_dot_product_attention(
+    q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = None
+) -> tuple[Tensor, Tensor]:
+    """``softmax(q kᵀ / √d_k + mask) v`` over the last two axes.
+
+    Vaswani et al. (2017), equation 1.
 
     Args:
         q: queries (..., T_q, d_k); k: keys (..., T_k, d_k); v: values (..., T_k, d_v).
@@ -78,18 +81,25 @@ def scaled_dot_product_attention(q: Any, k: Any, v: Any, mask: Any = None,
         scale: defaults to ``1 / sqrt(d_k)``.
 
     Returns:
-        ``(output (..., T_q, d_v), weights (..., T_q, T_k))``; each row of weights sums to 1.
+        ``(output (..., T_q, d_v), weights (..., T_q, T_k))``; each row of weights
+        sums to 1.
     """
     q, k, v = _as_tensor(q), _as_tensor(k), _as_tensor(v)
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
-        raise ValueError(f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
-                         f"{v.shape} need at least 2 dimensions (..., T, d)")
+        raise ValueError(
+            f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
+            f"{v.shape} need at least 2 dimensions (..., T, d)"
+        )
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"scaled_dot_product_attention: query of shape {q.shape} and key of shape "
-                         f"{k.shape} must have the same last dimension d_k")
+        raise ValueError(
+            f"scaled_dot_product_attention: query of shape {q.shape} and key of shape "
+            f"{k.shape} must have the same last dimension d_k"
+        )
     if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: key of shape {k.shape} and value of shape "
-                         f"{v.shape} must have the same length T_k")
+        raise ValueError(
+            f"scaled_dot_product_attention: key of shape {k.shape} and value of shape "
+            f"{v.shape} must have the same length T_k"
+        )
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores = (q @ k.transpose(*range(k.ndim - 2), k.ndim - 1, k.ndim - 2)) * scale
     if mask is not None:
@@ -97,8 +107,10 @@ def scaled_dot_product_attention(q: Any, k: Any, v: Any, mask: Any = None,
         try:
             np.broadcast_shapes(m.shape, scores.shape)
         except ValueError:
-            raise ValueError(f"scaled_dot_product_attention: mask of shape {m.shape} does not broadcast "
-                             f"to the attention scores of shape {scores.shape}") from None
+            raise ValueError(
+                f"scaled_dot_product_attention: mask of shape {m.shape} does not "
+                f"broadcast to the attention scores of shape {scores.shape}"
+            ) from None
         scores = scores + m
     weights = scores.softmax(axis=-1)
     return weights @ v, weights
@@ -143,20 +155,30 @@ class MultiHeadAttention(Module):
     the per-head weights (N, heads, T_q, T_k) for heat maps.
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, bias: bool = True,
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         if num_heads < 1 or embed_dim % num_heads:
-            raise ValueError(f"MultiHeadAttention: embed_dim {embed_dim} must be divisible by "
-                             f"num_heads {num_heads}")
+            raise ValueError(
+                f"MultiHeadAttention: embed_dim {embed_dim} must be divisible by "
+                f"num_heads {num_heads}"
+            )
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
         self.head_dim = self.embed_dim // self.num_heads
         gen = _rng(rng)
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (
-            nn.Linear(embed_dim, embed_dim, bias=bias, rng=gen, dtype=dtype) for _ in range(4))
+            nn.Linear(embed_dim, embed_dim, bias=bias, rng=gen, dtype=dtype)
+            for _ in range(4)
+        )
         in_proj = np.empty((3 * embed_dim, embed_dim), dtype=dtype)
         init.xavier_uniform_(in_proj, rng=gen)
         for k, proj in enumerate((self.q_proj, self.k_proj, self.v_proj)):
-            proj.weight.data[...] = in_proj[k * embed_dim:(k + 1) * embed_dim]
+            proj.weight.data[...] = in_proj[k * embed_dim : (k + 1) * embed_dim]
         for proj in (self.q_proj, self.k_proj, self.v_proj, self.out_proj):
             if proj.bias is not None:
                 proj.bias.data[...] = 0.0
@@ -166,22 +188,33 @@ class MultiHeadAttention(Module):
         n, t, _ = x.shape
         return x.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
 
-    def forward(self, query: Any, key: Any = None, value: Any = None,
-                mask: Any = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, query: Any, key: Any = None, value: Any = None, mask: Any = None
+    ) -> tuple[Tensor, Tensor]:
         query = _as_tensor(query)
         key = query if key is None else _as_tensor(key)
         value = key if value is None else _as_tensor(value)
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
-                raise ValueError(f"MultiHeadAttention: {name} of shape {x.shape} must be "
-                                 f"(N, T, {self.embed_dim}) (batch_first=True)")
+                raise ValueError(
+                    f"MultiHeadAttention: {name} of shape {x.shape} must be "
+                    f"(N, T, {self.embed_dim}) (batch_first=True)"
+                )
         if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
-            raise ValueError(f"MultiHeadAttention: query {query.shape}, key {key.shape} and value "
-                             f"{value.shape} must share the batch size, and key and value the length")
-        q, k, v = self._heads(self.q_proj(query)), self._heads(self.k_proj(key)), self._heads(self.v_proj(value))
+            raise ValueError(
+                f"MultiHeadAttention: query {query.shape}, key {key.shape} and value "
+                f"{value.shape} must share the batch size, and key and value the length"
+            )
+        q, k, v = (
+            self._heads(self.q_proj(query)),
+            self._heads(self.k_proj(key)),
+            self._heads(self.v_proj(value)),
+        )
         out, weights = scaled_dot_product_attention(q, k, v, mask)
         n, t_q = query.shape[:2]
-        out = out.transpose(0, 2, 1, 3).reshape(n, t_q, self.embed_dim)  # concatenate the heads
+        out = out.transpose(0, 2, 1, 3).reshape(
+            n, t_q, self.embed_dim
+        )  # concatenate the heads
         self.last_weights = weights.data
         return self.out_proj(out), weights.mean(axis=1)
 
@@ -192,16 +225,24 @@ class MultiHeadAttention(Module):
     def from_torch(cls, mha: Any) -> MultiHeadAttention:
         """Copy a ``torch.nn.MultiheadAttention(batch_first=True)`` (float64)."""
         if not mha.batch_first or not mha._qkv_same_embed_dim or mha.bias_k is not None:
-            raise ValueError("MultiHeadAttention.from_torch: needs batch_first=True, kdim = vdim = "
-                             f"embed_dim and add_bias_kv=False, got {mha}")
-        new = cls(mha.embed_dim, mha.num_heads, bias=mha.in_proj_bias is not None, rng=0)
+            raise ValueError(
+                "MultiHeadAttention.from_torch: needs batch_first=True, kdim = vdim = "
+                f"embed_dim and add_bias_kv=False, got {mha}"
+            )
+        new = cls(
+            mha.embed_dim, mha.num_heads, bias=mha.in_proj_bias is not None, rng=0
+        )
         w = mha.in_proj_weight.detach().cpu().double().numpy()
-        b = None if mha.in_proj_bias is None else mha.in_proj_bias.detach().cpu().double().numpy()
+        b = (
+            None
+            if mha.in_proj_bias is None
+            else mha.in_proj_bias.detach().cpu().double().numpy()
+        )
         E = mha.embed_dim
         for k, proj in enumerate((new.q_proj, new.k_proj, new.v_proj)):
-            proj.weight.data[...] = w[k * E:(k + 1) * E]
+            proj.weight.data[...] = w[k * E : (k + 1) * E]
             if b is not None:
-                proj.bias.data[...] = b[k * E:(k + 1) * E]
+                proj.bias.data[...] = b[k * E : (k + 1) * E]
         new.out_proj = nn.Linear.from_torch(mha.out_proj)
         return new
 
@@ -214,23 +255,38 @@ class LayerNorm(Module):
     variance (divide by n), ``weight`` initialised to 1 and ``bias`` to 0.
     """
 
-    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
-                 elementwise_affine: bool = True, dtype: Any = np.float64) -> None:
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        dtype: Any = np.float64,
+    ) -> None:
+        shape = (
+            (normalized_shape,)
+            if isinstance(normalized_shape, (int, np.integer))
+            else normalized_shape
+        )
         self.normalized_shape = tuple(int(s) for s in shape)
         self.eps = float(eps)
         self.weight: Tensor | None = None
         self.bias: Tensor | None = None
         if elementwise_affine:
-            self.weight = Tensor(np.ones(self.normalized_shape, dtype=dtype), requires_grad=True)
-            self.bias = Tensor(np.zeros(self.normalized_shape, dtype=dtype), requires_grad=True)
+            self.weight = Tensor(
+                np.ones(self.normalized_shape, dtype=dtype), requires_grad=True
+            )
+            self.bias = Tensor(
+                np.zeros(self.normalized_shape, dtype=dtype), requires_grad=True
+            )
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x)
         k = len(self.normalized_shape)
-        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
-            raise ValueError(f"LayerNorm: input of shape {x.shape} does not end with normalized_shape "
-                             f"{self.normalized_shape}")
+        if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"LayerNorm: input of shape {x.shape} does not end with normalized_shape "
+                f"{self.normalized_shape}"
+            )
         axes = tuple(range(x.ndim - k, x.ndim))
         centred = x - x.mean(axis=axes, keepdims=True)
         var = (centred * centred).mean(axis=axes, keepdims=True)
@@ -273,12 +329,22 @@ class TransformerBlock(Module):
     takes (N, T, d_model); ``last_weights`` keeps the per-head attention weights.
     """
 
-    def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.0,
-                 activation: str = "gelu", eps: float = 1e-5,
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        activation: str = "gelu",
+        eps: float = 1e-5,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         gen = _rng(rng)
         if activation not in ("gelu", "relu"):
-            raise ValueError(f"TransformerBlock: activation must be 'gelu' or 'relu', got {activation!r}")
+            raise ValueError(
+                f"TransformerBlock: activation must be 'gelu' or 'relu', got {activation!r}"
+            )
         self.self_attn = MultiHeadAttention(d_model, num_heads, rng=gen, dtype=dtype)
         self.linear1 = nn.Linear(d_model, d_ff, rng=gen, dtype=dtype)
         self.dropout = nn.Dropout(dropout, rng=gen)
@@ -305,19 +371,37 @@ class TransformerBlock(Module):
         import torch.nn.functional as F
 
         if not layer.norm_first:
-            raise ValueError("TransformerBlock.from_torch: needs norm_first=True (a pre-norm layer)")
+            raise ValueError(
+                "TransformerBlock.from_torch: needs norm_first=True (a pre-norm layer)"
+            )
         act = layer.activation
         if act is F.gelu or isinstance(act, tnn.GELU):
             name = "gelu"
         elif act is F.relu or isinstance(act, tnn.ReLU):
             name = "relu"
         else:
-            raise ValueError(f"TransformerBlock.from_torch: unsupported activation {act}")
+            raise ValueError(
+                f"TransformerBlock.from_torch: unsupported activation {act}"
+            )
         d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
-        new = cls(d_model, layer.self_attn.num_heads, d_ff, layer.dropout.p, name, layer.norm1.eps, rng=0)
+        new = cls(
+            d_model,
+            layer.self_attn.num_heads,
+            d_ff,
+            layer.dropout.p,
+            name,
+            layer.norm1.eps,
+            rng=0,
+        )
         new.self_attn = MultiHeadAttention.from_torch(layer.self_attn)
-        new.linear1, new.linear2 = nn.Linear.from_torch(layer.linear1), nn.Linear.from_torch(layer.linear2)
-        new.norm1, new.norm2 = LayerNorm.from_torch(layer.norm1), LayerNorm.from_torch(layer.norm2)
+        new.linear1, new.linear2 = (
+            nn.Linear.from_torch(layer.linear1),
+            nn.Linear.from_torch(layer.linear2),
+        )
+        new.norm1, new.norm2 = (
+            LayerNorm.from_torch(layer.norm1),
+            LayerNorm.from_torch(layer.norm2),
+        )
         if isinstance(act, tnn.GELU):
             new.activation = nn.GELU(act.approximate)
         return new

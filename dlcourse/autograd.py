@@ -148,7 +148,16 @@ class Tensor:
         label: an optional name, shown by :func:`dlcourse.graph.draw_graph`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_backward", "label", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_prev",
+        "_op",
+        "_backward",
+        "label",
+        "__weakref__",
+    )
     # Make ``ndarray + Tensor`` call ``Tensor.__radd__`` instead of NumPy looping over us.
     __array_ufunc__ = None
 
@@ -205,7 +214,9 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors can be converted, got shape {self.shape}")
+            raise ValueError(
+                f"item: only one-element tensors can be converted, got shape {self.shape}"
+            )
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
@@ -227,19 +238,27 @@ class Tensor:
         tensor, where it defaults to 1 (so ``loss.backward()`` computes dloss/dx).
         """
         if not self.requires_grad:
-            raise RuntimeError("backward: tensor does not require grad and has no graph "
-                               "(created under no_grad, or from inputs without requires_grad=True)")
+            raise RuntimeError(
+                "backward: tensor does not require grad and has no graph "
+                "(created under no_grad, or from inputs without requires_grad=True)"
+            )
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
-                                   f"this tensor has shape {self.shape}: pass backward(gradient=...)")
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs; "
+                    f"this tensor has shape {self.shape}: pass backward(gradient=...)"
+                )
             seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
-                            dtype=self.data.dtype)
+            seed = np.array(
+                gradient.data if isinstance(gradient, Tensor) else gradient,
+                dtype=self.data.dtype,
+            )
             if seed.shape != self.data.shape:
-                raise RuntimeError(f"backward: gradient has shape {seed.shape} but the tensor has "
-                                   f"shape {self.shape}")
+                raise RuntimeError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has "
+                    f"shape {self.shape}"
+                )
         topo = self._topological_order()
         for node in topo:  # non-leaves hold only this pass's gradient
             node.grad = None
@@ -286,7 +305,9 @@ class Tensor:
         try:
             data = self.data + other.data
         except ValueError:
-            raise _shape_error("add", self.data, other.data, "cannot be broadcast together") from None
+            raise _shape_error(
+                "add", self.data, other.data, "cannot be broadcast together"
+            ) from None
         out = _result(data, (self, other), "+")
 
         def _backward(g: np.ndarray) -> None:
@@ -307,7 +328,9 @@ class Tensor:
         try:
             data = self.data - other.data
         except ValueError:
-            raise _shape_error("sub", self.data, other.data, "cannot be broadcast together") from None
+            raise _shape_error(
+                "sub", self.data, other.data, "cannot be broadcast together"
+            ) from None
         out = _result(data, (self, other), "-")
 
         def _backward(g: np.ndarray) -> None:
@@ -328,7 +351,9 @@ class Tensor:
         try:
             data = self.data * other.data
         except ValueError:
-            raise _shape_error("mul", self.data, other.data, "cannot be broadcast together") from None
+            raise _shape_error(
+                "mul", self.data, other.data, "cannot be broadcast together"
+            ) from None
         out = _result(data, (self, other), "*")
 
         def _backward(g: np.ndarray) -> None:
@@ -349,7 +374,9 @@ class Tensor:
         try:
             data = self.data / other.data
         except ValueError:
-            raise _shape_error("div", self.data, other.data, "cannot be broadcast together") from None
+            raise _shape_error(
+                "div", self.data, other.data, "cannot be broadcast together"
+            ) from None
         out = _result(data, (self, other), "/")
 
         def _backward(g: np.ndarray) -> None:
@@ -453,11 +480,17 @@ class Tensor:
             data = a @ b
         except ValueError:
             if a.ndim == 0 or b.ndim == 0:
-                raise _shape_error("matmul", a, b, "are invalid: matmul needs at least 1-D operands") from None
+                raise _shape_error(
+                    "matmul", a, b, "are invalid: matmul needs at least 1-D operands"
+                ) from None
             k_a, k_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
             if k_a != k_b:
-                raise _shape_error("matmul", a, b, f"are not aligned: {k_a} != {k_b}") from None
-            raise _shape_error("matmul", a, b, "have batch dimensions that cannot be broadcast") from None
+                raise _shape_error(
+                    "matmul", a, b, f"are not aligned: {k_a} != {k_b}"
+                ) from None
+            raise _shape_error(
+                "matmul", a, b, "have batch dimensions that cannot be broadcast"
+            ) from None
         out = _result(data, (self, other), "@")
 
         def _backward(g: np.ndarray) -> None:
@@ -489,19 +522,27 @@ class Tensor:
         return _lift(other, self) @ self
 
     # ----------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
         """d(Σ a)/da = 1: every summed element receives g (broadcast back)."""
         out = _result(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward(g: np.ndarray) -> None:
             if not keepdims:
-                g = g.reshape(_keepdims_shape(self.data.shape, _reduced_axes(axis, self.data.ndim)))
+                g = g.reshape(
+                    _keepdims_shape(
+                        self.data.shape, _reduced_axes(axis, self.data.ndim)
+                    )
+                )
             _accumulate(self, np.broadcast_to(g, self.data.shape))
 
         out._backward = _backward
         return out
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
         """d(mean a)/da = 1/n for each of the n averaged elements."""
         axes = _reduced_axes(axis, self.data.ndim)
         n = int(np.prod([self.data.shape[i] for i in axes]))
@@ -514,7 +555,9 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def max(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
         """Maximum; the gradient goes to the arg-max.
 
         Ties split the gradient evenly among the tied maxima, like
@@ -523,7 +566,11 @@ class Tensor:
         """
         axes = _reduced_axes(axis, self.data.ndim)
         top = np.max(self.data, axis=axes, keepdims=True)
-        data = top if keepdims else top.reshape([n for i, n in enumerate(top.shape) if i not in axes])
+        data = (
+            top
+            if keepdims
+            else top.reshape([n for i, n in enumerate(top.shape) if i not in axes])
+        )
         out = _result(data, (self,), "max")
 
         def _backward(g: np.ndarray) -> None:
@@ -542,8 +589,10 @@ class Tensor:
         try:
             data = self.data.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape shape {self.shape} (size {self.size}) "
-                             f"into shape {tuple(shape)}") from None
+            raise ValueError(
+                f"reshape: cannot reshape shape {self.shape} (size {self.size}) "
+                f"into shape {tuple(shape)}"
+            ) from None
         out = _result(data, (self,), "reshape")
 
         def _backward(g: np.ndarray) -> None:
@@ -560,7 +609,9 @@ class Tensor:
         if axes:
             perm = tuple(int(a) % n for a in axes) if n else tuple(axes)
             if sorted(perm) != list(range(n)):
-                raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation for shape {self.shape}")
+                raise ValueError(
+                    f"transpose: axes {tuple(axes)} are not a permutation for shape {self.shape}"
+                )
             inverse = tuple(perm.index(i) for i in range(n))
         else:
             perm = inverse = tuple(range(n - 1, -1, -1))  # reversal is its own inverse

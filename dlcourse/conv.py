@@ -62,13 +62,25 @@ def _out_size(size: int, k: int, s: int) -> int:
     return (size - k) // s + 1
 
 
-def _offset_slice(i: int, j: int, ho: int, wo: int, sh: int, sw: int) -> tuple[slice, ...]:
+def _offset_slice(
+    i: int, j: int, ho: int, wo: int, sh: int, sw: int
+) -> tuple[slice, ...]:
     """The input pixels that kernel offset (i, j) touches, one per output pixel."""
-    return (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+    return (
+        slice(None),
+        slice(None),
+        slice(i, i + sh * (ho - 1) + 1, sh),
+        slice(j, j + sw * (wo - 1) + 1, sw),
+    )
 
 
-def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
-           padding: IntPair = 0) -> Tensor:
+def conv2d(
+    x: Any,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> Tensor:
     """2-D convolution (``torch.nn.functional.conv2d`` without dilation/groups).
 
     Args:
@@ -85,36 +97,49 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: IntPair =
     sh, sw = _pair(stride, "conv2d: stride")
     ph, pw = _pair(padding, "conv2d: padding")
     if sh < 1 or sw < 1 or ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: stride must be >= 1 and padding >= 0, got stride {(sh, sw)}, "
-                         f"padding {(ph, pw)}")
+        raise ValueError(
+            f"conv2d: stride must be >= 1 and padding >= 0, got stride {(sh, sw)}, "
+            f"padding {(ph, pw)}"
+        )
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"conv2d: input {x.shape} must be (N, C, H, W) and weight {weight.shape} "
-                         "must be (out_channels, in_channels, kh, kw)")
+        raise ValueError(
+            f"conv2d: input {x.shape} must be (N, C, H, W) and weight {weight.shape} "
+            "must be (out_channels, in_channels, kh, kw)"
+        )
     n, c, h, w = x.shape
     o, cw, kh, kw = weight.shape
     if c != cw:
-        raise ValueError(f"conv2d: input of shape {x.shape} has {c} channels but weight of shape "
-                         f"{weight.shape} expects {cw}")
+        raise ValueError(
+            f"conv2d: input of shape {x.shape} has {c} channels but weight of shape "
+            f"{weight.shape} expects {cw}"
+        )
     if bias is not None and bias.shape != (o,):
-        raise ValueError(f"conv2d: bias of shape {bias.shape} does not match weight of shape "
-                         f"{weight.shape}: expected ({o},)")
+        raise ValueError(
+            f"conv2d: bias of shape {bias.shape} does not match weight of shape "
+            f"{weight.shape}: expected ({o},)"
+        )
     hp, wp = h + 2 * ph, w + 2 * pw
     if kh > hp or kw > wp:
-        raise ValueError(f"conv2d: kernel of weight shape {weight.shape} is larger than the padded "
-                         f"input: input {x.shape} with padding {(ph, pw)} is {hp}x{wp}")
+        raise ValueError(
+            f"conv2d: kernel of weight shape {weight.shape} is larger than the padded "
+            f"input: input {x.shape} with padding {(ph, pw)} is {hp}x{wp}"
+        )
 
     xp = x.data
     if ph or pw:
         xp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
-        xp[:, :, ph:ph + h, pw:pw + w] = x.data
+        xp[:, :, ph : ph + h, pw : pw + w] = x.data
     ho, wo = _out_size(hp, kh, sh), _out_size(wp, kw, sw)
-    # im2col, stored transposed: cols[(c, i, j), (n, h, w)] = xp[n, c, s*h + i, s*w + j].
+    # im2col, stored transposed:
+    # cols[(c, i, j), (n, h, w)] = xp[n, c, s*h + i, s*w + j].
     # One strided copy per kernel offset (i, j) moves whole (N, H_out, W_out) planes,
     # which is much faster than copying tiny kh*kw windows one by one.
     cols = np.empty((c, kh, kw, n, ho, wo), dtype=xp.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)].transpose(1, 0, 2, 3)
+            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)].transpose(
+                1, 0, 2, 3
+            )
     cols = cols.reshape(c * kh * kw, n * ho * wo)
     w2 = weight.data.reshape(o, c * kh * kw)
     y = w2 @ cols  # (O, N*H_out*W_out): the whole convolution as one matrix product
@@ -129,24 +154,30 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: IntPair =
     def _backward(g: np.ndarray) -> None:
         g2 = g.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)  # G, columns like cols
         if weight.requires_grad:
-            # dW = G colsᵀ, computed as (cols Gᵀ)ᵀ: BLAS is faster with the long axis inside.
+            # dW = G colsᵀ, computed as (cols Gᵀ)ᵀ: BLAS is faster with the long
+            # axis inside.
             _accumulate(weight, (cols @ g2.T).T.reshape(weight.shape))
         if bias is not None and bias.requires_grad:
             _accumulate(bias, g2.sum(axis=1))
         if x.requires_grad:
             dcols = (w2.T @ g2).reshape(c, kh, kw, n, ho, wo)
             gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
-            for i in range(kh):  # col2im: each kernel offset adds into the pixels it read
+            for i in range(
+                kh
+            ):  # col2im: each kernel offset adds into the pixels it read
                 for j in range(kw):
-                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[:, i, j].transpose(1, 0, 2, 3)
-            _accumulate(x, gxp[:, :, ph:ph + h, pw:pw + w])
+                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[
+                        :, i, j
+                    ].transpose(1, 0, 2, 3)
+            _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
 
     out._backward = _backward
     return out
 
 
-def max_pool2d(x: Any, kernel_size: IntPair, stride: IntPair | None = None,
-               padding: IntPair = 0) -> Tensor:
+def max_pool2d(
+    x: Any, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+) -> Tensor:
     """Max-pooling (``torch.nn.functional.max_pool2d``): y = max over each window.
 
     ``stride`` defaults to ``kernel_size`` (non-overlapping windows). Padding
@@ -159,17 +190,23 @@ def max_pool2d(x: Any, kernel_size: IntPair, stride: IntPair | None = None,
     sh, sw = _pair(kernel_size if stride is None else stride, "max_pool2d: stride")
     ph, pw = _pair(padding, "max_pool2d: padding")
     if kh < 1 or kw < 1 or sh < 1 or sw < 1:
-        raise ValueError(f"max_pool2d: kernel_size {(kh, kw)} and stride {(sh, sw)} must be >= 1")
+        raise ValueError(
+            f"max_pool2d: kernel_size {(kh, kw)} and stride {(sh, sw)} must be >= 1"
+        )
     if not (0 <= ph <= kh // 2 and 0 <= pw <= kw // 2):
-        raise ValueError(f"max_pool2d: padding {(ph, pw)} must be between 0 and half the kernel "
-                         f"size {(kh, kw)}")
+        raise ValueError(
+            f"max_pool2d: padding {(ph, pw)} must be between 0 and half the kernel "
+            f"size {(kh, kw)}"
+        )
     if x.ndim != 4:
         raise ValueError(f"max_pool2d: input of shape {x.shape} must be (N, C, H, W)")
     n, c, h, w = x.shape
     hp, wp = h + 2 * ph, w + 2 * pw
     if kh > hp or kw > wp:
-        raise ValueError(f"max_pool2d: kernel {(kh, kw)} is larger than the padded input: input "
-                         f"{x.shape} with padding {(ph, pw)} is {hp}x{wp}")
+        raise ValueError(
+            f"max_pool2d: kernel {(kh, kw)} is larger than the padded input: input "
+            f"{x.shape} with padding {(ph, pw)} is {hp}x{wp}"
+        )
     xp = x.data
     if ph or pw:
         xp = np.pad(xp, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
@@ -180,7 +217,9 @@ def max_pool2d(x: Any, kernel_size: IntPair, stride: IntPair | None = None,
     arg = np.zeros(best.shape, dtype=np.intp)
     for k in range(1, kh * kw):
         v = xp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)]
-        better = (v > best) | np.isnan(v)  # strict ">": the first maximum keeps the gradient
+        better = (v > best) | np.isnan(
+            v
+        )  # strict ">": the first maximum keeps the gradient
         np.copyto(best, v, where=better)
         arg[better] = k
     out = _result(best, (x,), "max_pool2d")
@@ -188,8 +227,10 @@ def max_pool2d(x: Any, kernel_size: IntPair, stride: IntPair | None = None,
     def _backward(g: np.ndarray) -> None:
         gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
         for k in range(kh * kw):
-            gxp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)] += np.where(arg == k, g, 0)
-        _accumulate(x, gxp[:, :, ph:ph + h, pw:pw + w])
+            gxp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)] += np.where(
+                arg == k, g, 0
+            )
+        _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
 
     out._backward = _backward
     return out
@@ -204,9 +245,17 @@ class Conv2d(Module):
     (kaiming-uniform with a = sqrt(5)).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
-                 padding: IntPair = 0, bias: bool = True, rng: np.random.Generator | int | None = None,
-                 dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair = 0,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _pair(kernel_size, "Conv2d: kernel_size")
         self.stride = _pair(stride, "Conv2d: stride")
@@ -219,25 +268,42 @@ class Conv2d(Module):
         if bias:
             fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
             bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            self.bias = Tensor(np.empty(self.out_channels, dtype=dtype), requires_grad=True)
+            self.bias = Tensor(
+                np.empty(self.out_channels, dtype=dtype), requires_grad=True
+            )
             init.uniform_(self.bias, -bound, bound, rng=gen)
 
     def forward(self, x: Any) -> Tensor:
         return conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+        )
 
     @classmethod
     def from_torch(cls, layer: Any) -> Conv2d:
         """A Conv2d with a float64 copy of a ``torch.nn.Conv2d``'s weight and bias."""
-        if layer.groups != 1 or tuple(layer.dilation) != (1, 1) or layer.padding_mode != "zeros" \
-                or isinstance(layer.padding, str):
-            raise ValueError("Conv2d.from_torch: only groups=1, dilation=1 and numeric zero padding "
-                             f"are supported, got {layer}")
-        new = cls(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
-                  bias=layer.bias is not None, rng=0)
+        if (
+            layer.groups != 1
+            or tuple(layer.dilation) != (1, 1)
+            or layer.padding_mode != "zeros"
+            or isinstance(layer.padding, str)
+        ):
+            raise ValueError(
+                "Conv2d.from_torch: only groups=1, dilation=1 and numeric zero padding "
+                f"are supported, got {layer}"
+            )
+        new = cls(
+            layer.in_channels,
+            layer.out_channels,
+            layer.kernel_size,
+            layer.stride,
+            layer.padding,
+            bias=layer.bias is not None,
+            rng=0,
+        )
         new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
         if layer.bias is not None:
             new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
@@ -247,7 +313,9 @@ class Conv2d(Module):
 class MaxPool2d(Module):
     """Max-pooling layer (``torch.nn.MaxPool2d``); see :func:`max_pool2d`."""
 
-    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0) -> None:
+    def __init__(
+        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+    ) -> None:
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Any) -> Tensor:
@@ -259,8 +327,10 @@ class MaxPool2d(Module):
     @classmethod
     def from_torch(cls, layer: Any) -> MaxPool2d:
         if layer.dilation not in (1, (1, 1)) or layer.ceil_mode or layer.return_indices:
-            raise ValueError(f"MaxPool2d.from_torch: dilation, ceil_mode and return_indices are not "
-                             f"supported, got {layer}")
+            raise ValueError(
+                f"MaxPool2d.from_torch: dilation, ceil_mode and return_indices are not "
+                f"supported, got {layer}"
+            )
         return cls(layer.kernel_size, layer.stride, layer.padding)
 
 
@@ -277,10 +347,12 @@ class Flatten(Module):
         x = _as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if start > end:
-            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
-                             f"for input of shape {x.shape}")
-        merged = int(np.prod(x.shape[start:end + 1]))
-        return x.reshape(*x.shape[:start], merged, *x.shape[end + 1:])
+            raise ValueError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
+                f"for input of shape {x.shape}"
+            )
+        merged = int(np.prod(x.shape[start : end + 1]))
+        return x.reshape(*x.shape[:start], merged, *x.shape[end + 1 :])
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

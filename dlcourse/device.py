@@ -10,6 +10,7 @@ Every chapter runs on the CPU; a GPU only makes the "compute" experiments faster
 
 See chapter: Data, compute, algorithms
 """
+
 from __future__ import annotations
 
 import os
@@ -28,16 +29,20 @@ def device() -> torch.device:
     """The ``torch.device`` selected by ``DLCOURSE_DEVICE`` (``auto`` | ``cpu`` | ``cuda``)."""
     choice = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
     if choice not in _CHOICES:
-        raise ValueError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a valid device: "
-                         f"use one of {', '.join(_CHOICES)}")
+        raise ValueError(
+            f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a valid device: "
+            f"use one of {', '.join(_CHOICES)}"
+        )
     if choice == "cpu":
         return torch.device("cpu")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if choice == "cuda":
-        raise RuntimeError(f"{ENV_VAR}=cuda but no GPU is visible to PyTorch "
-                           f"(torch.cuda.is_available() is False; torch {torch.__version__}). "
-                           f"Unset it or use {ENV_VAR}=auto to fall back to the CPU.")
+        raise RuntimeError(
+            f"{ENV_VAR}=cuda but no GPU is visible to PyTorch "
+            f"(torch.cuda.is_available() is False; torch {torch.__version__}). "
+            f"Unset it or use {ENV_VAR}=auto to fall back to the CPU."
+        )
     return torch.device("cpu")
 
 

@@ -25,6 +25,7 @@ check one against the other.
 
 See chapter: Why now: data, compute, algorithms
 """
+
 from __future__ import annotations
 
 import sys
@@ -36,7 +37,13 @@ import numpy as np
 from dlcourse import init
 from dlcourse.autograd import Tensor, no_grad
 
-__all__ = ["layer_gradient_norms", "activation_stats", "ActivationStats", "initialise", "INIT_SCHEMES"]
+__all__ = [
+    "layer_gradient_norms",
+    "activation_stats",
+    "ActivationStats",
+    "initialise",
+    "INIT_SCHEMES",
+]
 
 INIT_SCHEMES = ("normal", "xavier", "he", "default")
 
@@ -51,17 +58,21 @@ def _torch_input(model: Any, X: Any) -> Any:
     import torch
 
     p = next(iter(model.parameters()))
-    return torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(p.device, p.dtype)
+    return torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(
+        p.device, p.dtype
+    )
 
 
-def layer_gradient_norms(model: Any, X: Any, y: Any, loss_fn: Callable[[Any, Any], Any]) -> dict[str, float]:
+def layer_gradient_norms(
+    model: Any, X: Any, y: Any, loss_fn: Callable[[Any, Any], Any]
+) -> dict[str, float]:
     """Frobenius norm ``||∂L/∂W||`` of every weight matrix, input layer first.
 
     One forward pass ``L = loss_fn(model(X), y)`` and one backward pass. Keys are the
     weight names of ``named_parameters()`` (``"0.weight"``, ``"2.weight"``, ... for a
     Sequential); biases and other 1-D parameters are left out. For a ``dlcourse`` model
     the gradients come from ``dlcourse.autograd``; for a ``torch.nn.Module`` from torch
-    (``X``/``y`` may be NumPy arrays; they are converted to the model's dtype and device).
+    (``X``/``y`` may be NumPy arrays, converted to the model's dtype and device).
     The model's gradients are cleared before and after, so nothing leaks into training.
     """
     if _is_torch(model):
@@ -69,21 +80,31 @@ def layer_gradient_norms(model: Any, X: Any, y: Any, loss_fn: Callable[[Any, Any
 
         model.zero_grad(set_to_none=True)
         Xt = _torch_input(model, X)
-        yt = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).to(Xt.device)
+        yt = torch.as_tensor(
+            np.asarray(y) if not isinstance(y, torch.Tensor) else y
+        ).to(Xt.device)
         loss_fn(model(Xt), yt).backward()
-        norms = {name: float(p.grad.norm()) for name, p in model.named_parameters()
-                 if p.ndim >= 2 and p.grad is not None}
+        norms = {
+            name: float(p.grad.norm())
+            for name, p in model.named_parameters()
+            if p.ndim >= 2 and p.grad is not None
+        }
         model.zero_grad(set_to_none=True)
     else:
         model.zero_grad()
         loss = loss_fn(model(X if isinstance(X, Tensor) else Tensor(np.asarray(X))), y)
         loss.backward()
-        norms = {name: float(np.linalg.norm(p.grad)) for name, p in model.named_parameters()
-                 if p.ndim >= 2 and p.grad is not None}
+        norms = {
+            name: float(np.linalg.norm(p.grad))
+            for name, p in model.named_parameters()
+            if p.ndim >= 2 and p.grad is not None
+        }
         model.zero_grad()
     if not norms:
-        raise ValueError(f"layer_gradient_norms: {type(model).__name__} has no weight matrix "
-                         "that received a gradient")
+        raise ValueError(
+            f"layer_gradient_norms: {type(model).__name__} has no weight matrix "
+            "that received a gradient"
+        )
     return norms
 
 
@@ -91,12 +112,14 @@ def layer_gradient_norms(model: Any, X: Any, y: Any, loss_fn: Callable[[Any, Any
 class ActivationStats:
     """Summary of one layer's outputs over a batch."""
 
-    name: str                  # e.g. "3 Tanh": position in the Sequential and layer type
+    name: str  # e.g. "3 Tanh": position in the Sequential and layer type
     mean: float
     std: float
-    zero_fraction: float       # exactly 0: dead ReLU units
-    saturated_fraction: float  # |h| > 0.99 for tanh, h < 0.01 or > 0.99 for sigmoid; else NaN
-    values: np.ndarray         # the outputs themselves (N, width), for histograms
+    zero_fraction: float  # exactly 0: dead ReLU units
+    saturated_fraction: (
+        float  # |h| > 0.99 for tanh, h < 0.01 or > 0.99 for sigmoid; else NaN
+    )
+    values: np.ndarray  # the outputs themselves (N, width), for histograms
 
 
 _LINEAR_NAMES = ("Linear", "Dropout", "Identity")
@@ -110,7 +133,9 @@ def _saturated(kind: str, h: np.ndarray) -> float:
     return float("nan")
 
 
-def activation_stats(model: Any, X: Any, every_layer: bool = False) -> list[ActivationStats]:
+def activation_stats(
+    model: Any, X: Any, every_layer: bool = False
+) -> list[ActivationStats]:
     """Statistics of the output of every activation layer of a Sequential, in order.
 
     Runs ``X`` through the layers one by one without recording gradients. By default
@@ -137,13 +162,25 @@ def activation_stats(model: Any, X: Any, every_layer: bool = False) -> list[Acti
             if kind in _LINEAR_NAMES and not every_layer:
                 continue
             v = to_np(h)
-            stats.append(ActivationStats(f"{i} {kind}", float(v.mean()), float(v.std()),
-                                         float(np.mean(v == 0.0)), _saturated(kind, v), v))
+            stats.append(
+                ActivationStats(
+                    f"{i} {kind}",
+                    float(v.mean()),
+                    float(v.std()),
+                    float(np.mean(v == 0.0)),
+                    _saturated(kind, v),
+                    v,
+                )
+            )
     return stats
 
 
-def initialise(model: Any, scheme: str, nonlinearity: str = "relu",
-               rng: np.random.Generator | int | None = 0) -> Any:
+def initialise(
+    model: Any,
+    scheme: str,
+    nonlinearity: str = "relu",
+    rng: np.random.Generator | int | None = 0,
+) -> Any:
     """Re-draw every Linear weight of a ``dlcourse`` model with ``scheme``; biases set to 0.
 
     * ``"normal"``: ``W ~ N(0, 1)`` — the naive choice, ignores the layer width;
@@ -155,9 +192,13 @@ def initialise(model: Any, scheme: str, nonlinearity: str = "relu",
     Returns the model (modified in place).
     """
     if scheme not in INIT_SCHEMES:
-        raise ValueError(f"initialise: unknown scheme {scheme!r}; choose from {INIT_SCHEMES}")
+        raise ValueError(
+            f"initialise: unknown scheme {scheme!r}; choose from {INIT_SCHEMES}"
+        )
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    linears = [m for m in model.modules() if hasattr(m, "in_features") and hasattr(m, "weight")]
+    linears = [
+        m for m in model.modules() if hasattr(m, "in_features") and hasattr(m, "weight")
+    ]
     if not linears:
         raise ValueError(f"initialise: {type(model).__name__} has no Linear layer")
     for m in linears:

@@ -41,15 +41,24 @@ stops a model from learning the group–label correlation, at some cost in accur
 
 See chapter: Applications and challenges
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-__all__ = ["confusion_counts", "precision_recall", "precision_recall_curve", "average_precision",
-           "selection_rates", "true_positive_rates", "demographic_parity_gap", "equal_opportunity_gap",
-           "reweighting_weights"]
+__all__ = [
+    "confusion_counts",
+    "precision_recall",
+    "precision_recall_curve",
+    "average_precision",
+    "selection_rates",
+    "true_positive_rates",
+    "demographic_parity_gap",
+    "equal_opportunity_gap",
+    "reweighting_weights",
+]
 
 
 def _binary(a: Any, name: str) -> np.ndarray:
@@ -57,7 +66,9 @@ def _binary(a: Any, name: str) -> np.ndarray:
     if arr.dtype == bool:
         return arr.astype(np.int64)
     if arr.size and not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name}: expected 0/1 (or boolean) values, got {np.unique(arr)[:5]}")
+        raise ValueError(
+            f"{name}: expected 0/1 (or boolean) values, got {np.unique(arr)[:5]}"
+        )
     return arr.astype(np.int64)
 
 
@@ -70,8 +81,12 @@ def confusion_counts(y_true: Any, y_pred: Any) -> dict[str, int]:
     """``{"tp", "fp", "fn", "tn"}`` for binary labels (1 = positive)."""
     t, p = _binary(y_true, "y_true"), _binary(y_pred, "y_pred")
     _same_length(t, p)
-    return {"tp": int(np.sum((t == 1) & (p == 1))), "fp": int(np.sum((t == 0) & (p == 1))),
-            "fn": int(np.sum((t == 1) & (p == 0))), "tn": int(np.sum((t == 0) & (p == 0)))}
+    return {
+        "tp": int(np.sum((t == 1) & (p == 1))),
+        "fp": int(np.sum((t == 0) & (p == 1))),
+        "fn": int(np.sum((t == 1) & (p == 0))),
+        "tn": int(np.sum((t == 0) & (p == 0))),
+    }
 
 
 def precision_recall(y_true: Any, y_pred: Any) -> tuple[float, float]:
@@ -83,7 +98,9 @@ def precision_recall(y_true: Any, y_pred: Any) -> tuple[float, float]:
     return precision, recall
 
 
-def precision_recall_curve(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def precision_recall_curve(
+    y_true: Any, scores: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Precision and recall of ``score >= threshold`` for every distinct score as threshold.
 
     Returns ``(precision, recall, thresholds)``, thresholds in decreasing order (so recall
@@ -94,10 +111,14 @@ def precision_recall_curve(y_true: Any, scores: Any) -> tuple[np.ndarray, np.nda
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     _same_length(t, s)
     if t.sum() == 0:
-        raise ValueError("precision_recall_curve: no positive example, recall is undefined")
+        raise ValueError(
+            "precision_recall_curve: no positive example, recall is undefined"
+        )
     order = np.argsort(-s, kind="mergesort")
     s_sorted, t_sorted = s[order], t[order]
-    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # last example of each distinct score
+    last = np.r_[
+        s_sorted[1:] != s_sorted[:-1], True
+    ]  # last example of each distinct score
     tp = np.cumsum(t_sorted)[last]
     predicted = (np.arange(len(s)) + 1)[last]
     return tp / predicted, tp / t.sum(), s_sorted[last]
@@ -118,7 +139,10 @@ def selection_rates(y_pred: Any, group: Any) -> dict[Any, float]:
     """``{g: P(ŷ = 1 | group = g)}`` for every group present."""
     p, g = _binary(y_pred, "y_pred"), _groups(group)
     _same_length(p, g)
-    return {k.item() if hasattr(k, "item") else k: float(p[g == k].mean()) for k in np.unique(g)}
+    return {
+        k.item() if hasattr(k, "item") else k: float(p[g == k].mean())
+        for k in np.unique(g)
+    }
 
 
 def true_positive_rates(y_true: Any, y_pred: Any, group: Any) -> dict[Any, float]:
@@ -153,11 +177,11 @@ def equal_opportunity_gap(y_true: Any, y_pred: Any, group: Any) -> float:
 
 
 def reweighting_weights(y: Any, group: Any) -> np.ndarray:
-    """Kamiran & Calders (2012) weights ``w_i = P(g_i) P(y_i) / P(g_i, y_i)``, shape (n,).
+    """Kamiran & Calders (2012) weights ``w_i = P(g_i) P(y_i) / P(g_i, y_i)``, (n,).
 
-    Estimated by counting: ``w = (n_g · n_y) / (n · n_{g,y})``. Every (group, label) cell then
-    carries total weight ``n P(g) P(y)``, the weights average to 1, and in the weighted data the
-    label is independent of the group.
+    Estimated by counting: ``w = (n_g · n_y) / (n · n_{g,y})``. Every (group, label)
+    cell then carries total weight ``n P(g) P(y)``, the weights average to 1, and in the
+    weighted data the label is independent of the group.
     """
     yy, g = np.asarray(y).reshape(-1), _groups(group)
     _same_length(yy, g)

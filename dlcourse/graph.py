@@ -51,7 +51,7 @@ def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]
 
     # Split arrows longer than one column at waypoints, one per column crossed.
     paths: list[list[Any]] = []
-    left: dict[Any, list[Any]] = {n: [] for n in nodes}   # neighbours one column left
+    left: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column left
     right: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column right
     for child in nodes:
         for parent in dict.fromkeys(child._prev):  # x * x: one arrow
@@ -73,7 +73,10 @@ def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]
     row = {item: float(i) for layer in layers for i, item in enumerate(layer)}
 
     def reorder(layer: list[Any], neighbours: dict[Any, list[Any]]) -> None:
-        key = {m: (np.mean([row[k] for k in neighbours[m]]) if neighbours[m] else row[m]) for m in layer}
+        key = {
+            m: (np.mean([row[k] for k in neighbours[m]]) if neighbours[m] else row[m])
+            for m in layer
+        }
         layer.sort(key=lambda m: key[m])
         for i, m in enumerate(layer):
             row[m] = float(i)
@@ -175,19 +178,37 @@ def draw_graph(
         else:
             colour = _COLOURS["param"] if t.requires_grad else _COLOURS["const"]
         boxes[t] = ax.text(
-            c, -r, _node_text(t, precision, show_grad), ha="center", va="center",
-            fontsize=fontsize, family="monospace", zorder=3,
-            bbox=dict(boxstyle="round,pad=0.4", fc=light(colour, 0.5 if t is root else 0.35),
-                      ec="black", lw=1.5 if t is root else 0.8),
+            c,
+            -r,
+            _node_text(t, precision, show_grad),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            family="monospace",
+            zorder=3,
+            bbox=dict(
+                boxstyle="round,pad=0.4",
+                fc=light(colour, 0.5 if t is root else 0.35),
+                ec="black",
+                lw=1.5 if t is root else 0.8,
+            ),
         )
     for path in paths:
         for a, b in zip(path, path[1:]):
             # Drawn after the boxes (zorder 4) so their outlines, already placed, clip the ends.
             ax.annotate(
-                "", xy=(pos[b][0], -pos[b][1]), xytext=(pos[a][0], -pos[a][1]),
-                arrowprops=dict(arrowstyle="-|>" if b is path[-1] else "-", color="0.3", lw=0.9,
-                                shrinkA=0, shrinkB=0, patchA=boxes.get(a) and boxes[a].get_bbox_patch(),
-                                patchB=boxes.get(b) and boxes[b].get_bbox_patch()),
+                "",
+                xy=(pos[b][0], -pos[b][1]),
+                xytext=(pos[a][0], -pos[a][1]),
+                arrowprops=dict(
+                    arrowstyle="-|>" if b is path[-1] else "-",
+                    color="0.3",
+                    lw=0.9,
+                    shrinkA=0,
+                    shrinkB=0,
+                    patchA=boxes.get(a) and boxes[a].get_bbox_patch(),
+                    patchB=boxes.get(b) and boxes[b].get_bbox_patch(),
+                ),
                 zorder=4,
             )
     ax.set_xlim(-0.6, n_cols - 0.4)

@@ -51,7 +51,9 @@ def _array(tensor: Any) -> np.ndarray:
     """The array to fill: ``tensor.data`` for a Tensor, the array itself otherwise."""
     arr = tensor if isinstance(tensor, np.ndarray) else getattr(tensor, "data", None)
     if not isinstance(arr, np.ndarray):
-        raise TypeError(f"init: expected a Tensor or NumPy array, got {type(tensor).__name__}")
+        raise TypeError(
+            f"init: expected a Tensor or NumPy array, got {type(tensor).__name__}"
+        )
     return arr
 
 
@@ -61,7 +63,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     linear/identity/conv/sigmoid: 1;  tanh: 5/3;  relu: sqrt(2);
     leaky_relu with slope a (default 0.01): sqrt(2 / (1 + a^2));  selu: 3/4.
     """
-    if nonlinearity in ("linear", "identity", "sigmoid") or nonlinearity.startswith("conv"):
+    if nonlinearity in ("linear", "identity", "sigmoid") or nonlinearity.startswith(
+        "conv"
+    ):
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
@@ -90,14 +94,24 @@ def calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
-def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, rng: np.random.Generator | int | None = None) -> T:
+def uniform_(
+    tensor: T,
+    a: float = 0.0,
+    b: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+) -> T:
     """Fill with U(a, b)."""
     arr = _array(tensor)
     arr[...] = _rng(rng).uniform(a, b, size=arr.shape)
     return tensor
 
 
-def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, rng: np.random.Generator | int | None = None) -> T:
+def normal_(
+    tensor: T,
+    mean: float = 0.0,
+    std: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+) -> T:
     """Fill with N(mean, std^2)."""
     arr = _array(tensor)
     arr[...] = _rng(rng).normal(mean, std, size=arr.shape)
@@ -116,7 +130,9 @@ def ones_(tensor: T) -> T:
     return tensor
 
 
-def xavier_uniform_(tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> T:
+def xavier_uniform_(
+    tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None
+) -> T:
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -124,7 +140,9 @@ def xavier_uniform_(tensor: T, gain: float = 1.0, rng: np.random.Generator | int
     return uniform_(tensor, -bound, bound, rng)
 
 
-def xavier_normal_(tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> T:
+def xavier_normal_(
+    tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None
+) -> T:
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -133,7 +151,9 @@ def xavier_normal_(tensor: T, gain: float = 1.0, rng: np.random.Generator | int 
 
 def _kaiming_std(tensor: Any, a: float, mode: str, nonlinearity: str) -> float:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ValueError(
+            f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}"
+        )
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

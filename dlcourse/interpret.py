@@ -35,6 +35,7 @@ All functions take ``torch`` models that map a batch ``(N, ...)`` to class score
 
 See chapter: Applications and challenges
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,31 +45,47 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["saliency", "integrated_gradients", "riemann_weights", "class_score",
-           "rank_correlation", "randomizable_layers", "cascading_randomization"]
+__all__ = [
+    "saliency",
+    "integrated_gradients",
+    "riemann_weights",
+    "class_score",
+    "rank_correlation",
+    "randomizable_layers",
+    "cascading_randomization",
+]
 
 
 def _as_input(model: nn.Module, x: Any) -> torch.Tensor:
     p = next(model.parameters())
     return torch.as_tensor(np.array(x) if not isinstance(x, torch.Tensor) else x).to(
-        device=p.device, dtype=p.dtype)
+        device=p.device, dtype=p.dtype
+    )
 
 
 def _targets(target: Any, n: int, device: torch.device) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(target if not isinstance(target, torch.Tensor) else target.cpu()),
-                        dtype=torch.long).reshape(-1)
+    t = torch.as_tensor(
+        np.asarray(target if not isinstance(target, torch.Tensor) else target.cpu()),
+        dtype=torch.long,
+    ).reshape(-1)
     if t.numel() == 1:
         t = t.expand(n)
     if t.numel() != n:
-        raise ValueError(f"target: expected one class or {n} classes (one per example), got {t.numel()}")
+        raise ValueError(
+            f"target: expected one class or {n} classes (one per example), got {t.numel()}"
+        )
     return t.to(device)
 
 
-def _score_grad(model: nn.Module, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _score_grad(
+    model: nn.Module, x: torch.Tensor, t: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Scores ``f_t(x)`` (N,) and their gradients with respect to ``x`` (N, ...)."""
     x = x.detach().requires_grad_(True)
     scores = model(x).gather(1, t[:, None])[:, 0]
-    (grad,) = torch.autograd.grad(scores.sum(), x)  # examples are independent in eval mode
+    (grad,) = torch.autograd.grad(
+        scores.sum(), x
+    )  # examples are independent in eval mode
     return scores.detach(), grad
 
 
@@ -93,7 +110,9 @@ def class_score(model: nn.Module, x: Any, target: Any) -> np.ndarray:
         return model(xt).gather(1, t[:, None])[:, 0].double().cpu().numpy()
 
 
-def saliency(model: nn.Module, x: Any, target: Any, absolute: bool = True) -> np.ndarray:
+def saliency(
+    model: nn.Module, x: Any, target: Any, absolute: bool = True
+) -> np.ndarray:
     """Saliency map ``|∂ f_target / ∂ x|`` (Simonyan et al. 2014), same shape as ``x``.
 
     Args:
@@ -110,7 +129,9 @@ def saliency(model: nn.Module, x: Any, target: Any, absolute: bool = True) -> np
     return np.abs(grad) if absolute else grad
 
 
-def riemann_weights(steps: int, rule: str = "trapezoid") -> tuple[np.ndarray, np.ndarray]:
+def riemann_weights(
+    steps: int, rule: str = "trapezoid"
+) -> tuple[np.ndarray, np.ndarray]:
     """Points ``α_k`` in [0, 1] and weights ``w_k`` with ``Σ w_k g(α_k) ≈ ∫₀¹ g(α) dα``.
 
     ``"trapezoid"``: ``steps + 1`` points ``k/steps``, weights ``1/steps`` (halved at both ends),
@@ -127,19 +148,28 @@ def riemann_weights(steps: int, rule: str = "trapezoid") -> tuple[np.ndarray, np
         return alphas, weights
     offsets = {"left": 0.0, "right": 1.0, "midpoint": 0.5}
     if rule not in offsets:
-        raise ValueError(f"riemann_weights: unknown rule {rule!r}; choose trapezoid, left, right or midpoint")
+        raise ValueError(
+            f"riemann_weights: unknown rule {rule!r}; choose trapezoid, left, right or midpoint"
+        )
     return (k + offsets[rule]) / steps, np.full(steps, 1.0 / steps)
 
 
-def integrated_gradients(model: nn.Module, x: Any, target: Any, baseline: Any = None, steps: int = 32,
-                         rule: str = "trapezoid", batch_size: int = 1024) -> np.ndarray:
+def integrated_gradients(
+    model: nn.Module,
+    x: Any,
+    target: Any,
+    baseline: Any = None,
+    steps: int = 32,
+    rule: str = "trapezoid",
+    batch_size: int = 1024,
+) -> np.ndarray:
     """Integrated gradients (Sundararajan et al. 2017), same shape as ``x``.
 
-    ``IG(x) = (x − x') · ∫₀¹ ∇f_target(x' + α(x − x')) dα``, the integral by the ``rule`` of
-    :func:`riemann_weights` with ``steps`` intervals. ``baseline`` ``x'``: ``None`` for zeros
-    (a black image), an array shaped like one example or like ``x``. The attributions of each
-    example add up to ``f(x) − f(x')`` up to the integration error (completeness); check it
-    with :func:`class_score`.
+    ``IG(x) = (x − x') · ∫₀¹ ∇f_target(x' + α(x − x')) dα``, the integral by the
+    ``rule`` of :func:`riemann_weights` with ``steps`` intervals. ``baseline`` ``x'``:
+    ``None`` for the all-zero image, or an array shaped like one example or like ``x``.
+    The attributions of each example add up to ``f(x) − f(x')`` up to the integration
+    error (completeness); check it with :func:`class_score`.
     """
     xt = _as_input(model, x)
     n = len(xt)
@@ -153,15 +183,27 @@ def integrated_gradients(model: nn.Module, x: Any, target: Any, baseline: Any = 
         base = base.expand_as(xt)
     alphas, weights = riemann_weights(steps, rule)
     m = len(alphas)
-    a = torch.as_tensor(alphas, dtype=xt.dtype, device=xt.device).reshape(m, 1, *[1] * (xt.dim() - 1))
-    path = (base[None] + a * (xt - base)[None]).reshape(m * n, *xt.shape[1:])  # (m·N, ...), α-major
+    a = torch.as_tensor(alphas, dtype=xt.dtype, device=xt.device).reshape(
+        m, 1, *[1] * (xt.dim() - 1)
+    )
+    path = (base[None] + a * (xt - base)[None]).reshape(
+        m * n, *xt.shape[1:]
+    )  # (m·N, ...), α-major
     tt = t.repeat(m)
     grads = []
     with _EvalMode(model):
         for start in range(0, m * n, batch_size):
-            grads.append(_score_grad(model, path[start:start + batch_size], tt[start:start + batch_size])[1])
+            grads.append(
+                _score_grad(
+                    model,
+                    path[start : start + batch_size],
+                    tt[start : start + batch_size],
+                )[1]
+            )
     g = torch.cat(grads).double().reshape(m, n, *xt.shape[1:])
-    w = torch.as_tensor(weights, dtype=torch.float64, device=g.device).reshape(m, 1, *[1] * (xt.dim() - 1))
+    w = torch.as_tensor(weights, dtype=torch.float64, device=g.device).reshape(
+        m, 1, *[1] * (xt.dim() - 1)
+    )
     avg_grad = (w * g).sum(0)
     return ((xt - base).double() * avg_grad).cpu().numpy()
 
@@ -202,13 +244,22 @@ def rank_correlation(a: Any, b: Any) -> np.ndarray:
 
 def randomizable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The layers with weights (``reset_parameters``), in forward order: ``[(name, module), ...]``."""
-    return [(name, m) for name, m in model.named_modules()
-            if m is not model and hasattr(m, "reset_parameters") and any(True for _ in m.parameters(recurse=False))]
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if m is not model
+        and hasattr(m, "reset_parameters")
+        and any(True for _ in m.parameters(recurse=False))
+    ]
 
 
-def cascading_randomization(model: nn.Module, x: Any, target: Any,
-                            explain: Callable[[nn.Module, Any, Any], np.ndarray],
-                            seed: int = 0) -> list[tuple[str, np.ndarray]]:
+def cascading_randomization(
+    model: nn.Module,
+    x: Any,
+    target: Any,
+    explain: Callable[[nn.Module, Any, Any], np.ndarray],
+    seed: int = 0,
+) -> list[tuple[str, np.ndarray]]:
     """Adebayo et al.'s (2018) cascading randomisation test.
 
     Re-initialises the layers of a *copy* of ``model`` one after the other, from the output

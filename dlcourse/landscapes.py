@@ -20,6 +20,7 @@ optimiser on a parameter of shape ``(2,)``, feeding it the analytic gradient.
 
 See chapter: Gradient descent
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,10 +36,25 @@ from numpy.typing import ArrayLike
 from .animation import to_html
 from .viz import OKABE_ITO
 
-__all__ = ["Landscape", "bowl", "valley", "rosenbrock", "himmelblau", "saddle", "LANDSCAPES",
-           "trajectory", "plot_contour", "plot_surface", "animate_descent", "lr_slider", "LRSlider"]
+__all__ = [
+    "Landscape",
+    "bowl",
+    "valley",
+    "rosenbrock",
+    "himmelblau",
+    "saddle",
+    "LANDSCAPES",
+    "trajectory",
+    "plot_contour",
+    "plot_surface",
+    "animate_descent",
+    "lr_slider",
+    "LRSlider",
+]
 
-COLORS = OKABE_ITO[1:] + OKABE_ITO[:1]  # colour-blind safe; orange first, it stands out on viridis
+COLORS = (
+    OKABE_ITO[1:] + OKABE_ITO[:1]
+)  # colour-blind safe; orange first, it stands out on viridis
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,9 @@ class Landscape:
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...] = ()
     saddles: tuple[tuple[float, float], ...] = ()
-    log_levels: bool = False  # contour levels spaced on a log scale (steep walls, flat floor)
+    log_levels: bool = (
+        False  # contour levels spaced on a log scale (steep walls, flat floor)
+    )
     formula: str = field(default="", compare=False)
 
     def f(self, xy: ArrayLike) -> np.ndarray:
@@ -72,29 +90,76 @@ class Landscape:
 
     def grid(self, resolution: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``X, Y, Z`` on a ``resolution × resolution`` grid over the window (for plotting)."""
-        X, Y = np.meshgrid(np.linspace(*self.xlim, resolution), np.linspace(*self.ylim, resolution))
+        X, Y = np.meshgrid(
+            np.linspace(*self.xlim, resolution), np.linspace(*self.ylim, resolution)
+        )
         return X, Y, self.f_(X, Y)
 
 
-bowl = Landscape("bowl", lambda x, y: x**2 + y**2, lambda x, y: (2 * x, 2 * y),
-                 (-2, 2), (-2, 2), (-1.5, 1.7), minima=((0.0, 0.0),), formula=r"$x^2 + y^2$")
-valley = Landscape("valley", lambda x, y: 0.5 * (x**2 + 20 * y**2), lambda x, y: (x, 20 * y),
-                   (-4, 4), (-2, 2), (-3.5, 1.5), minima=((0.0, 0.0),), formula=r"$\frac{1}{2}(x^2 + 20y^2)$")
+bowl = Landscape(
+    "bowl",
+    lambda x, y: x**2 + y**2,
+    lambda x, y: (2 * x, 2 * y),
+    (-2, 2),
+    (-2, 2),
+    (-1.5, 1.7),
+    minima=((0.0, 0.0),),
+    formula=r"$x^2 + y^2$",
+)
+valley = Landscape(
+    "valley",
+    lambda x, y: 0.5 * (x**2 + 20 * y**2),
+    lambda x, y: (x, 20 * y),
+    (-4, 4),
+    (-2, 2),
+    (-3.5, 1.5),
+    minima=((0.0, 0.0),),
+    formula=r"$\frac{1}{2}(x^2 + 20y^2)$",
+)
 rosenbrock = Landscape(
-    "rosenbrock", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    "rosenbrock",
+    lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
     lambda x, y: (-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)),
-    (-2, 2), (-1, 3), (-1.5, 2.0), minima=((1.0, 1.0),), log_levels=True,
-    formula=r"$(1-x)^2 + 100(y-x^2)^2$")
+    (-2, 2),
+    (-1, 3),
+    (-1.5, 2.0),
+    minima=((1.0, 1.0),),
+    log_levels=True,
+    formula=r"$(1-x)^2 + 100(y-x^2)^2$",
+)
 himmelblau = Landscape(
-    "himmelblau", lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
-    lambda x, y: (4 * x * (x**2 + y - 11) + 2 * (x + y**2 - 7), 2 * (x**2 + y - 11) + 4 * y * (x + y**2 - 7)),
-    (-5, 5), (-5, 5), (0.0, 0.0), log_levels=True, formula=r"$(x^2+y-11)^2 + (x+y^2-7)^2$",
-    minima=((3.0, 2.0), (-2.805118086952745, 3.131312518250573),
-            (-3.779310253377747, -3.283185991286170), (3.584428340330492, -1.848126526964404)))
-saddle = Landscape("saddle", lambda x, y: x**2 - y**2, lambda x, y: (2 * x, -2 * y),
-                   (-2, 2), (-2, 2), (-1.8, 0.05), saddles=((0.0, 0.0),), formula=r"$x^2 - y^2$")
+    "himmelblau",
+    lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+    lambda x, y: (
+        4 * x * (x**2 + y - 11) + 2 * (x + y**2 - 7),
+        2 * (x**2 + y - 11) + 4 * y * (x + y**2 - 7),
+    ),
+    (-5, 5),
+    (-5, 5),
+    (0.0, 0.0),
+    log_levels=True,
+    formula=r"$(x^2+y-11)^2 + (x+y^2-7)^2$",
+    minima=(
+        (3.0, 2.0),
+        (-2.805118086952745, 3.131312518250573),
+        (-3.779310253377747, -3.283185991286170),
+        (3.584428340330492, -1.848126526964404),
+    ),
+)
+saddle = Landscape(
+    "saddle",
+    lambda x, y: x**2 - y**2,
+    lambda x, y: (2 * x, -2 * y),
+    (-2, 2),
+    (-2, 2),
+    (-1.8, 0.05),
+    saddles=((0.0, 0.0),),
+    formula=r"$x^2 - y^2$",
+)
 
-LANDSCAPES: dict[str, Landscape] = {s.name: s for s in (bowl, valley, rosenbrock, himmelblau, saddle)}
+LANDSCAPES: dict[str, Landscape] = {
+    s.name: s for s in (bowl, valley, rosenbrock, himmelblau, saddle)
+}
 
 
 def _get(landscape: Landscape | str) -> Landscape:
@@ -103,11 +168,18 @@ def _get(landscape: Landscape | str) -> Landscape:
     try:
         return LANDSCAPES[landscape]
     except KeyError:
-        raise ValueError(f"unknown landscape {landscape!r}: choose one of {sorted(LANDSCAPES)}") from None
+        raise ValueError(
+            f"unknown landscape {landscape!r}: choose one of {sorted(LANDSCAPES)}"
+        ) from None
 
 
-def trajectory(landscape: Landscape | str, optimizer_cls: type, start: ArrayLike | None = None,
-               steps: int = 50, **opt_kwargs: Any) -> np.ndarray:
+def trajectory(
+    landscape: Landscape | str,
+    optimizer_cls: type,
+    start: ArrayLike | None = None,
+    steps: int = 50,
+    **opt_kwargs: Any,
+) -> np.ndarray:
     """Positions ``(steps + 1, 2)`` of an optimiser started at ``start`` (row 0).
 
     ``optimizer_cls`` is e.g. ``dlcourse.optim.SGD`` (then the parameter is a
@@ -122,9 +194,13 @@ def trajectory(landscape: Landscape | str, optimizer_cls: type, start: ArrayLike
         raise ValueError(f"trajectory: start must have shape (2,), got {start.shape}")
     import torch
 
-    if isinstance(optimizer_cls, type) and issubclass(optimizer_cls, torch.optim.Optimizer):
+    if isinstance(optimizer_cls, type) and issubclass(
+        optimizer_cls, torch.optim.Optimizer
+    ):
         p = torch.tensor(start, requires_grad=True)
-        set_grad = lambda: setattr(p, "grad", torch.from_numpy(land.grad(p.detach().numpy())))
+        set_grad = lambda: setattr(
+            p, "grad", torch.from_numpy(land.grad(p.detach().numpy()))
+        )
         position = lambda: p.detach().numpy().copy()
     else:
         from .autograd import Tensor
@@ -152,22 +228,36 @@ def _as_dict(trajectories: Any) -> dict[str, np.ndarray]:
         return {}
     if isinstance(trajectories, Mapping):
         return {str(k): np.asarray(v, dtype=float) for k, v in trajectories.items()}
-    arr = np.asarray(trajectories, dtype=float) if not isinstance(trajectories, (list, tuple)) else None
+    arr = (
+        np.asarray(trajectories, dtype=float)
+        if not isinstance(trajectories, (list, tuple))
+        else None
+    )
     if arr is not None and arr.ndim == 2:
         return {"": arr}
-    return {f"path {i + 1}": np.asarray(t, dtype=float) for i, t in enumerate(trajectories)}
+    return {
+        f"path {i + 1}": np.asarray(t, dtype=float) for i, t in enumerate(trajectories)
+    }
 
 
 def _levels(land: Landscape, Z: np.ndarray, n: int) -> np.ndarray:
     if land.log_levels:
         lo = max(Z.min(), 1e-3)
         return np.geomspace(lo, Z.max(), n)
-    return np.unique(np.quantile(Z, np.linspace(0, 1, n)))  # evenly many lines everywhere
+    return np.unique(
+        np.quantile(Z, np.linspace(0, 1, n))
+    )  # evenly many lines everywhere
 
 
-def plot_contour(landscape: Landscape | str, trajectories: Any = None, ax: plt.Axes | None = None,
-                 levels: int = 30, resolution: int = 200, title: str | None = None,
-                 filled: bool = False) -> plt.Axes:
+def plot_contour(
+    landscape: Landscape | str,
+    trajectories: Any = None,
+    ax: plt.Axes | None = None,
+    levels: int = 30,
+    resolution: int = 200,
+    title: str | None = None,
+    filled: bool = False,
+) -> plt.Axes:
     """Contour map of the landscape, its minima (★) and saddles (×), and optional paths.
 
     ``trajectories``: one ``(T, 2)`` array, a list of them, or ``{label: array}``.
@@ -181,33 +271,53 @@ def plot_contour(landscape: Landscape | str, trajectories: Any = None, ax: plt.A
     if filled:
         ax.contourf(X, Y, Z, levels=_levels(land, Z, levels), cmap="viridis", alpha=0.5)
     else:
-        ax.contour(X, Y, Z, levels=_levels(land, Z, levels), cmap="viridis", linewidths=0.8)
+        ax.contour(
+            X, Y, Z, levels=_levels(land, Z, levels), cmap="viridis", linewidths=0.8
+        )
     for m in land.minima:
         ax.plot(*m, "*", color="black", ms=12, mfc="white", zorder=5)
     for s in land.saddles:
         ax.plot(*s, "x", color="black", ms=10, mew=2, zorder=5)
     for (label, path), color in zip(_as_dict(trajectories).items(), COLORS * 4):
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1.5, label=label or None)
+        ax.plot(
+            path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1.5, label=label or None
+        )
     if any(_as_dict(trajectories)):
         ax.legend(loc="best", fontsize=8)
-    ax.set(xlim=land.xlim, ylim=land.ylim, xlabel="$x$", ylabel="$y$", aspect="auto",
-           title=title if title is not None else f"{land.name}: {land.formula}")
+    ax.set(
+        xlim=land.xlim,
+        ylim=land.ylim,
+        xlabel="$x$",
+        ylabel="$y$",
+        aspect="auto",
+        title=title if title is not None else f"{land.name}: {land.formula}",
+    )
     return ax
 
 
-def plot_surface(landscape: Landscape | str, ax: Any = None, resolution: int = 80) -> Any:
+def plot_surface(
+    landscape: Landscape | str, ax: Any = None, resolution: int = 80
+) -> Any:
     """3-D surface plot (viridis); returns the 3-D axes."""
     land = _get(landscape)
     if ax is None:
         ax = plt.figure(figsize=(5, 4)).add_subplot(projection="3d")
     X, Y, Z = land.grid(resolution)
     ax.plot_surface(X, Y, Z, cmap="viridis", linewidth=0, antialiased=True, alpha=0.9)
-    ax.set(xlabel="$x$", ylabel="$y$", zlabel="$f$", title=f"{land.name}: {land.formula}")
+    ax.set(
+        xlabel="$x$", ylabel="$y$", zlabel="$f$", title=f"{land.name}: {land.formula}"
+    )
     return ax
 
 
-def animate_descent(landscape: Landscape | str, trajectories: Any, frames: int = 30,
-                    interval: int = 150, dpi: int = 72, alt: str | None = None) -> str:
+def animate_descent(
+    landscape: Landscape | str,
+    trajectories: Any,
+    frames: int = 30,
+    interval: int = 150,
+    dpi: int = 72,
+    alt: str | None = None,
+) -> str:
     """HTML (``FuncAnimation.to_jshtml``) of the paths being walked, step by step.
 
     At most 40 frames and dpi ≤ 80 keep the page light: long paths are subsampled. ``alt``
@@ -221,22 +331,26 @@ def animate_descent(landscape: Landscape | str, trajectories: Any, frames: int =
     stops = np.unique(np.linspace(1, length, min(frames, length)).round().astype(int))
     fig, ax = plt.subplots(figsize=(5, 4), dpi=dpi)
     plot_contour(landscape, ax=ax, levels=15, resolution=120, filled=True)
-    lines = [ax.plot([], [], "o-", color=c, ms=3, lw=1.5, label=k or None)[0]
-             for k, c in zip(paths, COLORS * 4)]
+    lines = [
+        ax.plot([], [], "o-", color=c, ms=3, lw=1.5, label=k or None)[0]
+        for k, c in zip(paths, COLORS * 4)
+    ]
     if any(paths):
         ax.legend(loc="upper right", fontsize=8)
     title = ax.get_title()
 
     def draw(i: int):
         for line, path in zip(lines, paths.values()):
-            line.set_data(path[:stops[i], 0], path[:stops[i], 1])
+            line.set_data(path[: stops[i], 0], path[: stops[i], 1])
         ax.set_title(f"{title}  (step {stops[i] - 1})", fontsize=9)
         return lines
 
     anim = FuncAnimation(fig, draw, frames=len(stops), interval=interval, blit=False)
     if alt is None:
-        alt = (f"Animation: {len(paths)} optimisation path(s) ({', '.join(map(str, paths))}) walking "
-               f"downhill on the contour map of the {_get(landscape).name} landscape, step by step")
+        alt = (
+            f"Animation: {len(paths)} optimisation path(s) ({', '.join(map(str, paths))}) walking "
+            f"downhill on the contour map of the {_get(landscape).name} landscape, step by step"
+        )
     html = to_html(anim, alt=alt)
     plt.close(fig)
     return html
@@ -257,18 +371,39 @@ class LRSlider:
     renderer (the published book) falls back to the picture.
     """
 
-    def __init__(self, landscape: Landscape | str, start: ArrayLike | None, lrs: Sequence[float],
-                 optimizer_cls: type | None = None, steps: int = 30, **opt_kwargs: Any) -> None:
+    def __init__(
+        self,
+        landscape: Landscape | str,
+        start: ArrayLike | None,
+        lrs: Sequence[float],
+        optimizer_cls: type | None = None,
+        steps: int = 30,
+        **opt_kwargs: Any,
+    ) -> None:
         if optimizer_cls is None:
             from .optim import SGD as optimizer_cls
         self.landscape, self.lrs = _get(landscape), [float(lr) for lr in lrs]
         if not self.lrs or min(self.lrs) <= 0:
-            raise ValueError(f"lr_slider: need at least one positive learning rate, got {list(lrs)}")
-        self.start, self.optimizer_cls, self.steps, self.opt_kwargs = start, optimizer_cls, steps, opt_kwargs
+            raise ValueError(
+                f"lr_slider: need at least one positive learning rate, got {list(lrs)}"
+            )
+        self.start, self.optimizer_cls, self.steps, self.opt_kwargs = (
+            start,
+            optimizer_cls,
+            steps,
+            opt_kwargs,
+        )
         self._widget = None
 
     def path(self, lr: float) -> np.ndarray:
-        return trajectory(self.landscape, self.optimizer_cls, self.start, self.steps, lr=lr, **self.opt_kwargs)
+        return trajectory(
+            self.landscape,
+            self.optimizer_cls,
+            self.start,
+            self.steps,
+            lr=lr,
+            **self.opt_kwargs,
+        )
 
     def _panel(self, lr: float, ax: plt.Axes) -> None:
         path = self.path(lr)
@@ -295,9 +430,15 @@ class LRSlider:
         if self._widget is None:
             import ipywidgets as W
 
-            slider = W.FloatLogSlider(value=float(np.sqrt(min(self.lrs) * max(self.lrs))), base=10,
-                                      min=np.log10(min(self.lrs)), max=np.log10(max(self.lrs)),
-                                      step=0.05, description="lr", continuous_update=False)
+            slider = W.FloatLogSlider(
+                value=float(np.sqrt(min(self.lrs) * max(self.lrs))),
+                base=10,
+                min=np.log10(min(self.lrs)),
+                max=np.log10(max(self.lrs)),
+                step=0.05,
+                description="lr",
+                continuous_update=False,
+            )
             image = W.Image(format="png")
 
             def redraw(change: Any = None) -> None:
@@ -310,9 +451,20 @@ class LRSlider:
             self._widget = W.VBox([slider, image])
         return self._widget
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = {"text/plain": repr(self), "image/png": base64.b64encode(self.static_png()).decode("ascii")}
-        bundle.update({k: v for k, v in self.widget()._repr_mimebundle_().items() if k != "text/plain"})
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, Any]:
+        bundle = {
+            "text/plain": repr(self),
+            "image/png": base64.b64encode(self.static_png()).decode("ascii"),
+        }
+        bundle.update(
+            {
+                k: v
+                for k, v in self.widget()._repr_mimebundle_().items()
+                if k != "text/plain"
+            }
+        )
         if include:
             bundle = {k: v for k, v in bundle.items() if k in include}
         if exclude:
@@ -320,13 +472,20 @@ class LRSlider:
         return bundle
 
     def __repr__(self) -> str:
-        return (f"LRSlider({self.landscape.name}, {self.optimizer_cls.__name__}, "
-                f"lrs={self.lrs}, steps={self.steps})")
+        return (
+            f"LRSlider({self.landscape.name}, {self.optimizer_cls.__name__}, "
+            f"lrs={self.lrs}, steps={self.steps})"
+        )
 
 
-def lr_slider(landscape: Landscape | str, start: ArrayLike | None = None,
-              lrs: Sequence[float] = (0.01, 0.1, 0.5, 1.05), optimizer_cls: type | None = None,
-              steps: int = 30, **opt_kwargs: Any) -> LRSlider:
+def lr_slider(
+    landscape: Landscape | str,
+    start: ArrayLike | None = None,
+    lrs: Sequence[float] = (0.01, 0.1, 0.5, 1.05),
+    optimizer_cls: type | None = None,
+    steps: int = 30,
+    **opt_kwargs: Any,
+) -> LRSlider:
     """Explore the learning rate on a landscape (default optimiser: ``dlcourse.optim.SGD``).
 
     Displayed in Jupyter it is a slider; on a static page, one panel per ``lrs`` entry.

@@ -22,7 +22,13 @@ import numpy as np
 
 from dlcourse.autograd import Tensor, _accumulate, _lift, _result
 
-__all__ = ["mse", "binary_cross_entropy", "cross_entropy", "cross_entropy_np", "softmax_np"]
+__all__ = [
+    "mse",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "cross_entropy_np",
+    "softmax_np",
+]
 
 
 # PyTorch's BCE backward floors p(1-p) at the *float32* literal 1e-12 (as a double).
@@ -31,8 +37,10 @@ _BCE_EPS = float(np.float32(1e-12))
 
 def _check_finite(name: str, value: np.ndarray) -> None:
     if not math.isfinite(value):
-        raise FloatingPointError(f"{name}: the loss is {float(value)} (not finite); "
-                                 "check the inputs and the learning rate")
+        raise FloatingPointError(
+            f"{name}: the loss is {float(value)} (not finite); "
+            "check the inputs and the learning rate"
+        )
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -48,8 +56,10 @@ def mse(pred: Tensor, target: Any) -> Tensor:
     pred = _as_tensor(pred)
     target = _lift(target, pred)
     if pred.shape != target.shape:
-        raise ValueError(f"mse: prediction shape {pred.shape} and target shape {target.shape} "
-                         "differ; reshape one of them")
+        raise ValueError(
+            f"mse: prediction shape {pred.shape} and target shape {target.shape} "
+            "differ; reshape one of them"
+        )
     diff = pred.data - target.data
     value = np.asarray(np.mean(diff * diff))
     _check_finite("mse", value)
@@ -76,12 +86,16 @@ def binary_cross_entropy(prob: Tensor, target: Any) -> Tensor:
     prob = _as_tensor(prob)
     target = _lift(target, prob)
     if prob.shape != target.shape:
-        raise ValueError(f"binary_cross_entropy: probability shape {prob.shape} and target shape "
-                         f"{target.shape} differ")
+        raise ValueError(
+            f"binary_cross_entropy: probability shape {prob.shape} and target shape "
+            f"{target.shape} differ"
+        )
     p, y = prob.data, target.data
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("binary_cross_entropy: inputs must be probabilities in [0, 1] "
-                         "(apply sigmoid first)")
+        raise ValueError(
+            "binary_cross_entropy: inputs must be probabilities in [0, 1] "
+            "(apply sigmoid first)"
+        )
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100)
         log_1mp = np.maximum(np.log1p(-p), -100)
@@ -116,19 +130,28 @@ def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         if t.dtype.kind == "f" and t.size and np.all(t == np.round(t)):
             t = t.astype(np.int64)  # float labels that are whole numbers: accept
         else:
-            raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+            raise TypeError(
+                "cross_entropy: targets must be integer class indices, "
+                f"got dtype {t.dtype}"
+            )
     single = z.ndim == 1
     if single:
         z, t = z[None, :], t.reshape(1) if t.ndim == 0 else t
     if z.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (N, C) or (C,), got {logits.shape}")
+        raise ValueError(
+            f"cross_entropy: logits must have shape (N, C) or (C,), got {logits.shape}"
+        )
     n, c = z.shape
     if t.shape != (n,):
-        raise ValueError(f"cross_entropy: logits shape {logits.shape} needs targets of shape "
-                         f"({n},) but targets have shape {np.shape(targets)}")
+        raise ValueError(
+            f"cross_entropy: logits shape {logits.shape} needs targets of shape "
+            f"({n},) but targets have shape {np.shape(targets)}"
+        )
     if n and not (0 <= np.minimum.reduce(t) and np.maximum.reduce(t) < c):
-        raise IndexError(f"cross_entropy: target class indices must be in [0, {c - 1}] for "
-                         f"logits shape {logits.shape}; got values in [{t.min()}, {t.max()}]")
+        raise IndexError(
+            f"cross_entropy: target class indices must be in [0, {c - 1}] for "
+            f"logits shape {logits.shape}; got values in [{t.min()}, {t.max()}]"
+        )
     rows = np.arange(n)
     shifted = z - z.max(axis=1, keepdims=True)
     e = np.exp(shifted)
@@ -156,7 +179,9 @@ def softmax_np(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def cross_entropy_np(scores: np.ndarray, targets: Any, from_logits: bool = True) -> float:
+def cross_entropy_np(
+    scores: np.ndarray, targets: Any, from_logits: bool = True
+) -> float:
     """Mean cross-entropy with plain NumPy, for the Loss chapter.
 
     ``scores`` are logits (``from_logits=True``) or probabilities that sum to
@@ -166,8 +191,10 @@ def cross_entropy_np(scores: np.ndarray, targets: Any, from_logits: bool = True)
     s = np.atleast_2d(np.asarray(scores, dtype=float))
     t = np.atleast_1d(np.asarray(targets))
     if t.shape != (s.shape[0],):
-        raise ValueError(f"cross_entropy_np: scores shape {np.shape(scores)} and targets shape "
-                         f"{np.shape(targets)} do not match")
+        raise ValueError(
+            f"cross_entropy_np: scores shape {np.shape(scores)} and targets shape "
+            f"{np.shape(targets)} do not match"
+        )
     if from_logits:
         shifted = s - s.max(axis=1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -22,6 +22,7 @@ separable — XOR — it never stops making mistakes.
 
 See chapter: The artificial neuron
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -34,12 +35,22 @@ from .activations import step
 __all__ = ["neuron", "Perceptron"]
 
 
-def neuron(x: ArrayLike, w: ArrayLike, b: float, activation: Callable[[np.ndarray], np.ndarray] = step) -> np.ndarray:
-    """Output ``activation(x @ w + b)`` of one neuron for one input ``(n,)`` or a batch ``(N, n)``."""
+def neuron(
+    x: ArrayLike,
+    w: ArrayLike,
+    b: float,
+    activation: Callable[[np.ndarray], np.ndarray] = step,
+) -> np.ndarray:
+    """Output ``activation(x @ w + b)`` of one neuron.
+
+    ``x`` is one input ``(n,)`` or a batch ``(N, n)``; ``w`` has shape ``(n,)``.
+    """
     x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
     if w.ndim != 1 or x.shape[-1:] != w.shape:
-        raise ValueError(f"neuron: input shape {x.shape} does not match weights shape {w.shape}: "
-                         f"the last axis of x must have {w.shape[-1] if w.ndim else w.size} entries")
+        raise ValueError(
+            f"neuron: input shape {x.shape} does not match weights shape {w.shape}: "
+            f"the last axis of x must have {w.shape[-1] if w.ndim else w.size} entries"
+        )
     return activation(x @ w + b)
 
 
@@ -58,9 +69,21 @@ class Perceptron:
         converged: whether the last epoch made no mistake.
     """
 
-    def __init__(self, n_inputs: int | None = None, lr: float = 1.0, epochs: int = 20, seed: int = 0,
-                 shuffle: bool = True) -> None:
-        self.n_inputs, self.lr, self.epochs, self.seed, self.shuffle = n_inputs, lr, epochs, seed, shuffle
+    def __init__(
+        self,
+        n_inputs: int | None = None,
+        lr: float = 1.0,
+        epochs: int = 20,
+        seed: int = 0,
+        shuffle: bool = True,
+    ) -> None:
+        self.n_inputs, self.lr, self.epochs, self.seed, self.shuffle = (
+            n_inputs,
+            lr,
+            epochs,
+            seed,
+            shuffle,
+        )
         self.weights = np.zeros(n_inputs) if n_inputs is not None else None
         self.bias = 0.0
         self.history: list[tuple[np.ndarray, float, int]] = []
@@ -69,21 +92,32 @@ class Perceptron:
     def _check_X(self, X: ArrayLike) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
-            raise ValueError(f"Perceptron: X must be 2-D (n_samples, n_inputs), got shape {X.shape}")
+            raise ValueError(
+                f"Perceptron: X must be 2-D (n_samples, n_inputs), got shape {X.shape}"
+            )
         if self.n_inputs is not None and X.shape[1] != self.n_inputs:
-            raise ValueError(f"Perceptron: X has shape {X.shape} but the perceptron has "
-                             f"{self.n_inputs} inputs: {X.shape[1]} != {self.n_inputs}")
+            raise ValueError(
+                f"Perceptron: X has shape {X.shape} but the perceptron has "
+                f"{self.n_inputs} inputs: {X.shape[1]} != {self.n_inputs}"
+            )
         return X
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> "Perceptron":
-        """Run the perceptron rule for up to ``epochs`` passes over ``(X, y)``, ``y ∈ {0, 1}``."""
+        """Run the perceptron rule for up to ``epochs`` passes over ``(X, y)``.
+
+        The labels ``y`` are 0 or 1.
+        """
         X = self._check_X(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
-            raise ValueError(f"Perceptron.fit: X has shape {X.shape} but y has shape {y.shape}; "
-                             f"expected y of shape ({X.shape[0]},)")
+            raise ValueError(
+                f"Perceptron.fit: X has shape {X.shape} but y has shape {y.shape}; "
+                f"expected y of shape ({X.shape[0]},)"
+            )
         if not np.isin(y, [0, 1]).all():
-            raise ValueError(f"Perceptron.fit: labels must be 0 or 1, got {np.unique(y)}")
+            raise ValueError(
+                f"Perceptron.fit: labels must be 0 or 1, got {np.unique(y)}"
+            )
         self.n_inputs = X.shape[1]
         self.weights, self.bias = np.zeros(self.n_inputs), 0.0
         self.history, self.converged = [], False
@@ -92,7 +126,7 @@ class Perceptron:
             order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
             errors = 0
             for i in order:
-                delta = y[i] - self.predict(X[i:i + 1])[0]  # -1, 0 or +1
+                delta = y[i] - self.predict(X[i : i + 1])[0]  # -1, 0 or +1
                 if delta:
                     self.weights = self.weights + self.lr * delta * X[i]
                     self.bias = self.bias + self.lr * delta
@@ -114,5 +148,7 @@ class Perceptron:
         return (self.decision_function(X) > 0).astype(np.int64)
 
     def __repr__(self) -> str:
-        return (f"Perceptron(n_inputs={self.n_inputs}, lr={self.lr}, epochs={self.epochs}, "
-                f"weights={self.weights}, bias={self.bias}, converged={self.converged})")
+        return (
+            f"Perceptron(n_inputs={self.n_inputs}, lr={self.lr}, epochs={self.epochs}, "
+            f"weights={self.weights}, bias={self.bias}, converged={self.converged})"
+        )

@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 
-
 def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
@@ -146,7 +145,9 @@ class Module:
         children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in children]
+        lines = [
+            f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in children
+        ]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
 
@@ -169,7 +170,9 @@ class Linear(Module):
     ) -> None:
         self.in_features, self.out_features = int(in_features), int(out_features)
         gen = _rng(rng)
-        self.weight = Tensor(np.empty((out_features, in_features), dtype=dtype), requires_grad=True)
+        self.weight = Tensor(
+            np.empty((out_features, in_features), dtype=dtype), requires_grad=True
+        )
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
         self.bias: Tensor | None = None
         if bias:
@@ -196,7 +199,9 @@ class Linear(Module):
     @classmethod
     def from_torch(cls, layer: Any) -> Linear:
         """A Linear with a float64 copy of a ``torch.nn.Linear``'s weight and bias."""
-        new = cls(layer.in_features, layer.out_features, bias=layer.bias is not None, rng=0)
+        new = cls(
+            layer.in_features, layer.out_features, bias=layer.bias is not None, rng=0
+        )
         new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
         if layer.bias is not None:
             new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
@@ -209,7 +214,9 @@ class Sequential(Module):
     def __init__(self, *modules: Module) -> None:
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
-                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
+                raise TypeError(
+                    f"Sequential: item {i} is a {type(m).__name__}, not a Module"
+                )
         self.layers: list[Module] = list(modules)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -288,7 +295,9 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none") -> None:
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ValueError(
+                f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}"
+            )
         self.approximate = approximate
 
     def forward(self, x: Any) -> Tensor:
@@ -322,7 +331,9 @@ class Dropout(Module):
     identity. The mask comes from the module's own seeded generator.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self, p: float = 0.5, rng: np.random.Generator | int | None = None
+    ) -> None:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
         self.p = float(p)
@@ -409,8 +420,15 @@ def from_torch(module: Any) -> Module:
         return GELU(module.approximate)
     if isinstance(module, tnn.Dropout):
         return Dropout(module.p)
-    simple = {tnn.ReLU: ReLU, tnn.Sigmoid: Sigmoid, tnn.Tanh: Tanh, tnn.Identity: Identity}
+    simple = {
+        tnn.ReLU: ReLU,
+        tnn.Sigmoid: Sigmoid,
+        tnn.Tanh: Tanh,
+        tnn.Identity: Identity,
+    }
     for torch_cls, ours in simple.items():
         if isinstance(module, torch_cls):
             return ours()
-    raise TypeError(f"from_torch: no dlcourse twin for torch module {type(module).__name__}")
+    raise TypeError(
+        f"from_torch: no dlcourse twin for torch module {type(module).__name__}"
+    )

@@ -73,7 +73,9 @@ class Optimizer:
                 )
             self._update(p.data, grad, state)
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
+    ) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -102,7 +104,9 @@ class SGD(Optimizer):
     not scaled by ``1 - mu``.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0) -> None:
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0
+    ) -> None:
         super().__init__(params)
         self.lr = _check_lr(lr)
         if not momentum >= 0.0:
@@ -112,7 +116,9 @@ class SGD(Optimizer):
     def defaults(self) -> dict[str, Any]:
         return {"lr": self.lr, "momentum": self.momentum}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
+    ) -> None:
         if self.momentum == 0.0:
             param -= self.lr * grad
             return
@@ -136,7 +142,11 @@ class RMSprop(Optimizer):
     """
 
     def __init__(
-        self, params: Iterable[Any], lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8
+        self,
+        params: Iterable[Any],
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
     ) -> None:
         super().__init__(params)
         self.lr = _check_lr(lr)
@@ -149,7 +159,9 @@ class RMSprop(Optimizer):
     def defaults(self) -> dict[str, Any]:
         return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
+    ) -> None:
         v = state.setdefault("square_avg", np.zeros_like(param))
         v *= self.alpha
         v += (1.0 - self.alpha) * grad * grad
@@ -189,10 +201,14 @@ class Adam(Optimizer):
     def defaults(self) -> dict[str, Any]:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
+    ) -> None:
         beta1, beta2 = self.betas
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+            state.update(
+                step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param)
+            )
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
@@ -203,4 +219,6 @@ class Adam(Optimizer):
         # scalar factors (Python floats, so float32 parameters are computed in float32).
         m_hat_scale = 1.0 / (1.0 - beta1**t)
         v_hat_sqrt_scale = 1.0 / math.sqrt(1.0 - beta2**t)
-        param -= (self.lr * m_hat_scale) * m / (np.sqrt(v) * v_hat_sqrt_scale + self.eps)
+        param -= (
+            (self.lr * m_hat_scale) * m / (np.sqrt(v) * v_hat_sqrt_scale + self.eps)
+        )

@@ -20,6 +20,7 @@ the count is a lower bound that converges as ``resolution`` grows.
 
 See chapter: Why depth
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,8 +30,13 @@ import numpy as np
 
 from .viz import linear_layers
 
-__all__ = ["activation_patterns", "count_linear_regions", "plot_linear_regions",
-           "sawtooth_layers", "zaslavsky_bound"]
+__all__ = [
+    "activation_patterns",
+    "count_linear_regions",
+    "plot_linear_regions",
+    "sawtooth_layers",
+    "zaslavsky_bound",
+]
 
 _PIECEWISE_LINEAR = {"ReLU", "LeakyReLU"}  # kink at 0: the on/off bit is z > 0
 
@@ -38,11 +44,15 @@ _PIECEWISE_LINEAR = {"ReLU", "LeakyReLU"}  # kink at 0: the on/off bit is z > 0
 def _hidden_layers(model: Any) -> list[tuple[np.ndarray, np.ndarray | None, str]]:
     layers = linear_layers(model)
     if layers[0][0].shape[1] != 2:
-        raise ValueError(f"linear regions: the model must take 2-D inputs, its first weight has "
-                         f"shape {layers[0][0].shape}: {layers[0][0].shape[1]} != 2")
+        raise ValueError(
+            f"linear regions: the model must take 2-D inputs, its first weight has "
+            f"shape {layers[0][0].shape}: {layers[0][0].shape[1]} != 2"
+        )
     for W, _, act in layers:
         if act and act not in _PIECEWISE_LINEAR:
-            raise ValueError(f"linear regions: {act} is not piecewise linear; use ReLU or LeakyReLU")
+            raise ValueError(
+                f"linear regions: {act} is not piecewise linear; use ReLU or LeakyReLU"
+            )
     # The last affine layer (no activation) does not cut the input space.
     return [layer for layer in layers if layer[2]]
 
@@ -65,14 +75,20 @@ def activation_patterns(model: Any, points: np.ndarray) -> np.ndarray:
     return np.concatenate(bits, axis=1)
 
 
-def _grid(xlim: tuple[float, float], ylim: tuple[float, float], resolution: int | tuple[int, int]):
+def _grid(
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    resolution: int | tuple[int, int],
+):
     nx, ny = (resolution, resolution) if np.isscalar(resolution) else resolution
     gx, gy = np.meshgrid(np.linspace(*xlim, int(nx)), np.linspace(*ylim, int(ny)))
     return gx, gy, np.c_[gx.ravel(), gy.ravel()]
 
 
 def _region_ids(model: Any, points: np.ndarray) -> np.ndarray:
-    packed = np.ascontiguousarray(np.packbits(activation_patterns(model, points), axis=1))
+    packed = np.ascontiguousarray(
+        np.packbits(activation_patterns(model, points), axis=1)
+    )
     if packed.shape[1] == 0:  # no hidden ReLU: the whole plane is one region
         return np.zeros(len(packed), dtype=np.intp)
     # One opaque bytes value per row: a 1-D unique is much faster than unique(axis=0).
@@ -81,8 +97,12 @@ def _region_ids(model: Any, points: np.ndarray) -> np.ndarray:
     return ids.ravel()
 
 
-def count_linear_regions(model: Any, xlim: tuple[float, float] = (-1.0, 1.0),
-                         ylim: tuple[float, float] = (-1.0, 1.0), resolution: int | tuple[int, int] = 400) -> int:
+def count_linear_regions(
+    model: Any,
+    xlim: tuple[float, float] = (-1.0, 1.0),
+    ylim: tuple[float, float] = (-1.0, 1.0),
+    resolution: int | tuple[int, int] = 400,
+) -> int:
     """Number of distinct activation patterns on a ``resolution × resolution`` grid
     (or ``nx × ny`` for a pair).
 
@@ -93,9 +113,14 @@ def count_linear_regions(model: Any, xlim: tuple[float, float] = (-1.0, 1.0),
     return int(_region_ids(model, pts).max()) + 1
 
 
-def plot_linear_regions(model: Any, xlim: tuple[float, float] = (-1.0, 1.0),
-                        ylim: tuple[float, float] = (-1.0, 1.0), resolution: int | tuple[int, int] = 400,
-                        ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
+def plot_linear_regions(
+    model: Any,
+    xlim: tuple[float, float] = (-1.0, 1.0),
+    ylim: tuple[float, float] = (-1.0, 1.0),
+    resolution: int | tuple[int, int] = 400,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+) -> plt.Axes:
     """Colour each linear region of the model over the window; the title gives the count."""
     gx, gy, pts = _grid(xlim, ylim, resolution)
     ids = _region_ids(model, pts)
@@ -105,8 +130,14 @@ def plot_linear_regions(model: Any, xlim: tuple[float, float] = (-1.0, 1.0),
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     ax.pcolormesh(gx, gy, colour, cmap="viridis", shading="auto", rasterized=True)
-    ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", aspect="equal",
-           title=title if title is not None else f"{n} linear regions")
+    ax.set(
+        xlim=xlim,
+        ylim=ylim,
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        aspect="equal",
+        title=title if title is not None else f"{n} linear regions",
+    )
     return ax
 
 

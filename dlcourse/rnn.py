@@ -59,8 +59,10 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError("stack: expects a non-empty sequence of tensors")
     for k, t in enumerate(tensors[1:], start=1):
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
-                             f"{tensors[0].shape}; all must be equal")
+            raise ValueError(
+                f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
+                f"{tensors[0].shape}; all must be equal"
+            )
     data = np.stack([t.data for t in tensors], axis=axis)
     out = _result(data, tuple(tensors), "stack")
 
@@ -79,15 +81,26 @@ class _Recurrent(Module):
 
     n_gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         gen = _rng(rng)
         bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
         rows = self.n_gates * self.hidden_size
 
         def param(*shape: int) -> Tensor:
-            return init.uniform_(Tensor(np.empty(shape, dtype=dtype), requires_grad=True), -bound, bound, gen)
+            return init.uniform_(
+                Tensor(np.empty(shape, dtype=dtype), requires_grad=True),
+                -bound,
+                bound,
+                gen,
+            )
 
         self.weight_ih = param(rows, self.input_size)
         self.weight_hh = param(rows, self.hidden_size)
@@ -96,16 +109,20 @@ class _Recurrent(Module):
 
     def _check_input(self, x: Tensor) -> None:
         if x.ndim != 2 or x.shape[1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: input of shape {x.shape} does not match "
-                             f"weight_ih of shape {self.weight_ih.shape}: expected (N, {self.input_size})")
+            raise ValueError(
+                f"{type(self).__name__}: input of shape {x.shape} does not match "
+                f"weight_ih of shape {self.weight_ih.shape}: expected (N, {self.input_size})"
+            )
 
     def _state(self, state: Any, n: int, dtype: np.dtype, name: str) -> Tensor:
         if state is None:
             return Tensor(np.zeros((n, self.hidden_size), dtype=dtype))
         state = _as_tensor(state)
         if state.shape != (n, self.hidden_size):
-            raise ValueError(f"{type(self).__name__}: {name} of shape {state.shape} does not match "
-                             f"input batch and hidden size: expected {(n, self.hidden_size)}")
+            raise ValueError(
+                f"{type(self).__name__}: {name} of shape {state.shape} does not match "
+                f"input batch and hidden size: expected {(n, self.hidden_size)}"
+            )
         return state
 
     def _preactivation(self, x: Tensor, h: Tensor) -> Tensor:
@@ -120,7 +137,9 @@ class _Recurrent(Module):
 
     def _copy_from(self, weights: Sequence[Any]) -> None:
         """Copy torch tensors (weight_ih, weight_hh[, bias_ih, bias_hh]) as float64."""
-        ours = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias_ih is not None else [])
+        ours = [self.weight_ih, self.weight_hh] + (
+            [self.bias_ih, self.bias_hh] if self.bias_ih is not None else []
+        )
         for p, w in zip(ours, weights):
             p.data = w.detach().cpu().double().numpy().copy()
 
@@ -129,15 +148,24 @@ class RNNCell(_Recurrent):
     """One step of an Elman RNN (``torch.nn.RNNCell``):
     ``h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` (or ReLU)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            raise ValueError(
+                f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
         super().__init__(input_size, hidden_size, bias, rng, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Any, hx: Any = None) -> Tensor:
-        """x (N, input_size), hx (N, hidden_size) or None for zeros -> h' (N, hidden_size)."""
+        """x (N, input_size), hx (N, hidden_size) or None -> h' (N, hidden_size)."""
         x = _as_tensor(x)
         self._check_input(x)
         h = self._state(hx, x.shape[0], x.dtype, "hx")
@@ -147,8 +175,17 @@ class RNNCell(_Recurrent):
     @classmethod
     def from_torch(cls, cell: Any) -> RNNCell:
         """Copy a ``torch.nn.RNNCell`` (float64)."""
-        new = cls(cell.input_size, cell.hidden_size, bias=cell.bias, nonlinearity=cell.nonlinearity, rng=0)
-        new._copy_from([cell.weight_ih, cell.weight_hh] + ([cell.bias_ih, cell.bias_hh] if cell.bias else []))
+        new = cls(
+            cell.input_size,
+            cell.hidden_size,
+            bias=cell.bias,
+            nonlinearity=cell.nonlinearity,
+            rng=0,
+        )
+        new._copy_from(
+            [cell.weight_ih, cell.weight_hh]
+            + ([cell.bias_ih, cell.bias_hh] if cell.bias else [])
+        )
         return new
 
 
@@ -162,17 +199,21 @@ class LSTMCell(_Recurrent):
 
     n_gates = 4
 
-    def step(self, x: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+    def step(
+        self, x: Tensor, h: Tensor, c: Tensor
+    ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         """One step without input checks: returns (h', c', gate activations)."""
         z = self._preactivation(x, h)
         H = self.hidden_size
-        i, f, g, o = (z[:, k * H:(k + 1) * H] for k in range(4))
+        i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
         gates = {"i": i.sigmoid(), "f": f.sigmoid(), "g": g.tanh(), "o": o.sigmoid()}
         c_new = gates["f"] * c + gates["i"] * gates["g"]
         h_new = gates["o"] * c_new.tanh()
         return h_new, c_new, gates
 
-    def forward(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Any, hx: tuple[Any, Any] | None = None
+    ) -> tuple[Tensor, Tensor]:
         """x (N, input_size), hx = (h, c) each (N, hidden_size) or None -> (h', c')."""
         x = _as_tensor(x)
         self._check_input(x)
@@ -187,22 +228,33 @@ class LSTMCell(_Recurrent):
     def from_torch(cls, cell: Any) -> LSTMCell:
         """Copy a ``torch.nn.LSTMCell`` (float64)."""
         new = cls(cell.input_size, cell.hidden_size, bias=cell.bias, rng=0)
-        new._copy_from([cell.weight_ih, cell.weight_hh] + ([cell.bias_ih, cell.bias_hh] if cell.bias else []))
+        new._copy_from(
+            [cell.weight_ih, cell.weight_hh]
+            + ([cell.bias_ih, cell.bias_hh] if cell.bias else [])
+        )
         return new
 
 
 def _check_layer(module: Any, torch_layer: Any) -> None:
-    if torch_layer.num_layers != 1 or torch_layer.bidirectional or not torch_layer.batch_first \
-            or getattr(torch_layer, "proj_size", 0):
-        raise ValueError(f"{type(module).__name__}.from_torch: only num_layers=1, batch_first=True, "
-                         f"unidirectional, without proj_size is supported, got {torch_layer}")
+    if (
+        torch_layer.num_layers != 1
+        or torch_layer.bidirectional
+        or not torch_layer.batch_first
+        or getattr(torch_layer, "proj_size", 0)
+    ):
+        raise ValueError(
+            f"{type(module).__name__}.from_torch: only num_layers=1, batch_first=True, "
+            f"unidirectional, without proj_size is supported, got {torch_layer}"
+        )
 
 
 def _sequence(name: str, x: Any, input_size: int) -> Tensor:
     x = _as_tensor(x)
     if x.ndim != 3 or x.shape[2] != input_size:
-        raise ValueError(f"{name}: input of shape {x.shape} must be (N, T, {input_size}) "
-                         "(batch_first=True)")
+        raise ValueError(
+            f"{name}: input of shape {x.shape} must be (N, T, {input_size}) "
+            "(batch_first=True)"
+        )
     return x
 
 
@@ -214,8 +266,10 @@ def _initial(name: str, state: Any, n: int, hidden: int) -> Any:
     if state.shape == (1, n, hidden):
         return state.reshape(n, hidden)
     if state.shape != (n, hidden):
-        raise ValueError(f"{name}: initial state of shape {state.shape} must be (1, {n}, {hidden}) "
-                         f"or ({n}, {hidden})")
+        raise ValueError(
+            f"{name}: initial state of shape {state.shape} must be (1, {n}, {hidden}) "
+            f"or ({n}, {hidden})"
+        )
     return state
 
 
@@ -229,9 +283,16 @@ class RNN(Module):
     shrinks through time) and ``last_hidden`` the array (N, T, H).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", bias: bool = True,
-                 batch_first: bool = True, rng: np.random.Generator | int | None = None,
-                 dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         if not batch_first:
             raise ValueError("RNN: only batch_first=True is supported")
         self.cell = RNNCell(input_size, hidden_size, bias, nonlinearity, rng, dtype)
@@ -256,8 +317,12 @@ class RNN(Module):
     def from_torch(cls, layer: Any) -> RNN:
         """Copy a ``torch.nn.RNN(num_layers=1, batch_first=True)`` (float64)."""
         _check_layer(cls, layer)
-        new = cls(layer.input_size, layer.hidden_size, layer.nonlinearity, layer.bias, rng=0)
-        names = ["weight_ih_l0", "weight_hh_l0"] + (["bias_ih_l0", "bias_hh_l0"] if layer.bias else [])
+        new = cls(
+            layer.input_size, layer.hidden_size, layer.nonlinearity, layer.bias, rng=0
+        )
+        names = ["weight_ih_l0", "weight_hh_l0"] + (
+            ["bias_ih_l0", "bias_hh_l0"] if layer.bias else []
+        )
         new.cell._copy_from([getattr(layer, k) for k in names])
         return new
 
@@ -274,19 +339,32 @@ class LSTM(Module):
     * ``hidden_states``: the list of the T Tensors h_t (their ``.grad`` after backward).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, batch_first: bool = True,
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        batch_first: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
         if not batch_first:
             raise ValueError("LSTM: only batch_first=True is supported")
         self.cell = LSTMCell(input_size, hidden_size, bias, rng, dtype)
         self.input_size, self.hidden_size = self.cell.input_size, self.cell.hidden_size
 
-    def forward(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    def forward(
+        self, x: Any, hx: tuple[Any, Any] | None = None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         x = _sequence("LSTM", x, self.input_size)
         n, steps, _ = x.shape
         h0, c0 = (None, None) if hx is None else hx
-        h = self.cell._state(_initial("LSTM", h0, n, self.hidden_size), n, x.dtype, "h0")
-        c = self.cell._state(_initial("LSTM", c0, n, self.hidden_size), n, x.dtype, "c0")
+        h = self.cell._state(
+            _initial("LSTM", h0, n, self.hidden_size), n, x.dtype, "h0"
+        )
+        c = self.cell._state(
+            _initial("LSTM", c0, n, self.hidden_size), n, x.dtype, "c0"
+        )
         self.hidden_states: list[Tensor] = []
         cells, gates = [], {k: [] for k in GATES}
         for t in range(steps):
@@ -310,6 +388,8 @@ class LSTM(Module):
         """Copy a ``torch.nn.LSTM(num_layers=1, batch_first=True)`` (float64)."""
         _check_layer(cls, layer)
         new = cls(layer.input_size, layer.hidden_size, layer.bias, rng=0)
-        names = ["weight_ih_l0", "weight_hh_l0"] + (["bias_ih_l0", "bias_hh_l0"] if layer.bias else [])
+        names = ["weight_ih_l0", "weight_hh_l0"] + (
+            ["bias_ih_l0", "bias_hh_l0"] if layer.bias else []
+        )
         new.cell._copy_from([getattr(layer, k) for k in names])
         return new

@@ -18,6 +18,7 @@ clock, otherwise it measures the queueing, not the product.
 
 See chapter: Why now: data, compute, algorithms
 """
+
 from __future__ import annotations
 
 import math
@@ -40,28 +41,40 @@ def _dtype(dtype: Any) -> torch.dtype:
         return dtype
     resolved = getattr(torch, str(dtype), None)
     if not isinstance(resolved, torch.dtype):
-        raise ValueError(f"matmul_gflops: unknown dtype {dtype!r} (try 'float32' or 'float64')")
+        raise ValueError(
+            f"matmul_gflops: unknown dtype {dtype!r} (try 'float32' or 'float64')"
+        )
     return resolved
 
 
 def _device(device: Any) -> torch.device:
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"matmul_gflops: device={str(device)!r} asked for a GPU, but no CUDA GPU "
-                           f"is visible to PyTorch (torch {torch.__version__}, "
-                           "torch.cuda.is_available() is False); use device='cpu'")
+        raise RuntimeError(
+            f"matmul_gflops: device={str(device)!r} asked for a GPU, but no CUDA GPU "
+            f"is visible to PyTorch (torch {torch.__version__}, "
+            "torch.cuda.is_available() is False); use device='cpu'"
+        )
     if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"matmul_gflops: device must be 'cpu' or 'cuda', got {device!r}")
+        raise ValueError(
+            f"matmul_gflops: device must be 'cpu' or 'cuda', got {device!r}"
+        )
     return dev
 
 
-def matmul_gflops(sizes: Sequence[int], device: str | torch.device = "cpu",
-                  dtype: Any = torch.float32, repeats: int = 3, seed: int = 0) -> np.ndarray:
-    """Measured throughput (GFLOP/s) of ``n × n`` matrix products, one value per ``n`` in ``sizes``.
+def matmul_gflops(
+    sizes: Sequence[int],
+    device: str | torch.device = "cpu",
+    dtype: Any = torch.float32,
+    repeats: int = 3,
+    seed: int = 0,
+) -> np.ndarray:
+    """Measured throughput (GFLOP/s) of ``n × n`` matrix products, one per ``n``.
 
-    For each size: two random matrices on ``device``, one untimed warm-up product (it pays
-    for memory allocation and, on a GPU, kernel selection), then ``repeats`` timed products.
-    The *fastest* repeat is kept: noise (other programs, the OS) only ever adds time, so the
+    For each size: two random matrices on ``device``, one untimed warm-up product (it
+    pays for memory allocation and, on a GPU, kernel selection), then ``repeats`` timed
+    products. The *fastest* repeat is kept: noise (other programs, the OS) only ever
+    adds time, so the
     minimum is the best estimate of what the hardware can do (the advice of Python's
     ``timeit``). On CUDA the clock is read only after ``torch.cuda.synchronize()``.
 

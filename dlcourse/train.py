@@ -95,7 +95,9 @@ class _Data:
             self.y = np.asarray(y.data if isinstance(y, Tensor) else y)
         y_np = self.y.cpu().numpy() if self.torch else self.y
         # Class labels: integers, or 0/1 floats (binary cross-entropy targets).
-        self.is_classification = y_np.dtype.kind in "iub" or bool(np.isin(y_np, (0, 1)).all())
+        self.is_classification = y_np.dtype.kind in "iub" or bool(
+            np.isin(y_np, (0, 1)).all()
+        )
 
     def batch(self, idx: np.ndarray) -> tuple[Any, Any]:
         if self.torch:
@@ -134,7 +136,9 @@ def _grad_off(model: Any) -> Any:
 
 
 # ------------------------------------------------------------------------- public API
-def evaluate(model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any) -> tuple[float, float]:
+def evaluate(
+    model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any
+) -> tuple[float, float]:
     """``(mean loss, accuracy)`` of ``model`` on ``(X, y)`` in eval mode, without gradients.
 
     Accuracy is NaN for real-valued targets.
@@ -192,7 +196,9 @@ def fit(
     seed: int = 0,
     progress: bool = True,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train_data = (X, y)``; return the History.
+    """Train ``model`` for ``epochs`` passes over ``train_data = (X, y)``.
+
+    Returns the History (losses and accuracies per epoch).
 
     Works for ``dlcourse.nn`` models with ``dlcourse.optim`` optimisers and for
     ``torch.nn.Module`` with ``torch.optim`` optimisers (the model is moved to
@@ -203,7 +209,9 @@ def fit(
     ``progress`` shows a tqdm bar over the epochs that disappears when done.
     """
     if epochs < 0 or batch_size < 1:
-        raise ValueError(f"fit: need epochs >= 0 and batch_size >= 1, got {epochs} and {batch_size}")
+        raise ValueError(
+            f"fit: need epochs >= 0 and batch_size >= 1, got {epochs} and {batch_size}"
+        )
     if _is_torch_model(model):
         import torch
 
@@ -214,7 +222,14 @@ def fit(
     rng = np.random.default_rng(seed)
     history = History()
     was_training = model.training
-    bar = tqdm(range(epochs), desc="fit", unit="epoch", leave=False, mininterval=1.0, disable=not progress)
+    bar = tqdm(
+        range(epochs),
+        desc="fit",
+        unit="epoch",
+        leave=False,
+        mininterval=1.0,
+        disable=not progress,
+    )
     try:
         for epoch in bar:
             start_time = time.perf_counter()
@@ -222,7 +237,7 @@ def fit(
             order = rng.permutation(train.n)
             total, correct = 0.0, 0
             for step, start in enumerate(range(0, train.n, batch_size)):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 xb, yb = train.batch(idx)
                 optimizer.zero_grad()
                 out = model(xb)
@@ -233,8 +248,8 @@ def fit(
                         raise FloatingPointError(f"the loss is {value}")
                 except FloatingPointError as err:
                     raise FloatingPointError(
-                        f"fit: non-finite loss at epoch {epoch + 1}, step {step + 1} ({err}); "
-                        "try a smaller learning rate or check the data"
+                        f"fit: non-finite loss at epoch {epoch + 1}, step {step + 1} "
+                        f"({err}); try a smaller learning rate or check the data"
                     ) from err
                 loss.backward()
                 optimizer.step()
@@ -242,7 +257,9 @@ def fit(
                 if train.is_classification:
                     correct += _n_correct(out, yb)
             history.train_loss.append(total / max(train.n, 1))
-            history.train_acc.append(correct / max(train.n, 1) if train.is_classification else math.nan)
+            history.train_acc.append(
+                correct / max(train.n, 1) if train.is_classification else math.nan
+            )
             if val is not None:
                 val_loss, val_acc = evaluate(model, loss_fn, val.X, val.y)
                 history.val_loss.append(val_loss)

@@ -1,9 +1,9 @@
-"""Shared test set-up: a non-interactive matplotlib backend and float64 PyTorch references."""
+"""Shared test set-up: a non-interactive matplotlib backend for this process only.
 
-import os
+Never through the environment (``MPLBACKEND``): the notebook kernels that nbval starts from
+this process inherit it, and a kernel on Agg draws nothing inline.
+"""
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")

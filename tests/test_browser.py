@@ -23,8 +23,9 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
+# DLCOURSE_BOOK_HTML points the tests at another build (e.g. one made with --path-output).
+HTML = Path(os.environ.get("DLCOURSE_BOOK_HTML", ROOT / "_build" / "html"))
+SHOTS = HTML.parent / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 pytestmark = pytest.mark.browser
@@ -92,9 +93,9 @@ def browser():
         browser.close()
 
 
-def _open(browser, url: str):
+def _open(browser, url: str, height: int = 900):
     """Open ``url`` offline; returns (page, problems) where problems collects every failure."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": height})
     problems: list[str] = []
 
     def route(route):
@@ -233,3 +234,143 @@ def test_search_finds_backpropagation(browser, server):
         assert not problems, "\n".join(problems)
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- figures
+# A cell draws when it makes a figure (or an animation, or the slider's still fallback).
+# Counted from the notebooks, the source of truth; the page must show each one.
+DRAWS = re.compile(
+    r"\bplt\.(show|subplots|figure|subplot)\(|\bdisplay\(fig\b|\banimate_\w+\(|\bto_html\("
+    r"|\blr_slider\("
+)
+BLANK_INK = 0.005  # a figure whose pixels are 99.5 % background shows nothing
+
+
+def _chapter_notebooks() -> list[Path]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
+
+
+def _rendered_code_cells(notebook: Path) -> list[str]:
+    """Sources of the code cells the page shows (myst-nb drops cells tagged remove-cell)."""
+    import json
+
+    cells = json.loads(notebook.read_text())["cells"]
+    return [
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", [])
+    ]
+
+
+def drawing_cells(notebook: Path) -> list[int]:
+    """Indices (among the page's code cells) of the cells that draw a figure."""
+    return [i for i, src in enumerate(_rendered_code_cells(notebook)) if DRAWS.search(src)]
+
+
+FIGURES = """
+async () => {
+  const imgs = Array.from(document.querySelectorAll('article div.cell .cell_output img'));
+  await Promise.all(imgs.map(img => img.decode().catch(() => null)));
+  const ink = img => {
+    if (!img.naturalWidth) return 0;
+    const w = Math.min(img.naturalWidth, 400);
+    const h = Math.max(1, Math.round(img.naturalHeight * w / img.naturalWidth));
+    const canvas = document.createElement('canvas');
+    canvas.width = w; canvas.height = h;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0, w, h);
+    const d = ctx.getImageData(0, 0, w, h).data;
+    let inked = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const diff = Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) +
+                   Math.abs(d[i + 2] - d[2]) + Math.abs(d[i + 3] - d[3]);
+      if (diff > 60) inked++;
+    }
+    return inked / (w * h);
+  };
+  return Array.from(document.querySelectorAll('article div.cell')).map(cell =>
+    Array.from(cell.querySelectorAll('.cell_output img')).map(img => ({
+      loaded: img.complete && img.naturalWidth > 0,
+      natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+      ink: ink(img), alt: img.getAttribute('alt') || '',
+    })));
+}
+"""
+
+
+@pytest.mark.parametrize("notebook", _chapter_notebooks(), ids=lambda p: p.stem)
+def test_every_drawing_cell_shows_a_sharp_figure(browser, server, notebook):
+    """The built page shows, for each cell that draws, a loaded, non-blank, 2x figure."""
+    expected = drawing_cells(notebook)
+    sources = _rendered_code_cells(notebook)
+    page, _ = _open(browser, f"{server}/book/{notebook.stem}.html")
+    try:
+        cells = page.evaluate(FIGURES)
+    finally:
+        page.close()
+    assert len(cells) == len(sources), (
+        f"{notebook.name}: the page has {len(cells)} code cells, the notebook {len(sources)}"
+    )
+    missing, faults = [], []
+    for i in expected:
+        where = f"cell {i} ({sources[i].strip().splitlines()[0][:50]!r})"
+        if not cells[i]:
+            missing.append(where)
+        for fig in cells[i]:
+            if not fig["loaded"]:
+                faults.append(f"{where}: a figure did not load")
+            elif fig["ink"] < BLANK_INK:
+                faults.append(f"{where}: a blank figure ({fig['ink']:.2%} ink)")
+            elif fig["natural"] < 1.9 * fig["shown"]:
+                faults.append(
+                    f"{where}: {fig['natural']} px drawn for {fig['shown']:.0f} px shown "
+                    "(blurred on a high-resolution screen; want 2x)"
+                )
+    shown = sum(1 for i in expected if cells[i])
+    assert not missing, (
+        f"{notebook.name}: {shown} of {len(expected)} drawing cells show a figure; "
+        f"nothing on the page for: {missing}"
+    )
+    assert not faults, f"{notebook.name}:\n" + "\n".join(faults)
+
+
+# --------------------------------------------------------------------------- laptop width
+OVERFLOWS = """
+async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  // Folded cells ("Show code cell source") are measured opened: a reader may open them.
+  document.querySelectorAll('article details').forEach(d => { d.open = true; });
+  await new Promise(r => setTimeout(r, 50));
+  const selector = [
+    'article pre', 'article div.cell_output', 'article mjx-container[display="true"]',
+    'article div.math', 'article table', 'article img',
+  ].join(', ');
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    const article = el.closest('article').getBoundingClientRect();
+    const wide = el.scrollWidth > el.clientWidth + 1 || box.right > article.right + 1;
+    if (wide) out.push(`${el.tagName.toLowerCase()} ${el.scrollWidth - el.clientWidth} px too ` +
+                       `wide: ${(el.innerText || el.getAttribute('alt') || '').slice(0, 70)}`);
+  }
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth)
+    out.push('the page itself scrolls sideways');
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("page_path", _pages() or ["book/intro.html"])
+def test_nothing_needs_sideways_scrolling_at_1280px(browser, server, page_path):
+    """At a laptop's 1280x800, every code block, output, equation and table fits the page."""
+    page, _ = _open(browser, f"{server}/{page_path}", height=800)
+    try:
+        too_wide = page.evaluate(OVERFLOWS)
+    finally:
+        page.close()
+    assert not too_wide, f"{page_path}: {len(too_wide)} blocks overflow:\n" + "\n".join(too_wide)

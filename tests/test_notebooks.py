@@ -3,6 +3,8 @@ showing the package's real code rather than copies of it."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import re
 import subprocess
@@ -67,9 +69,12 @@ def test_toc_lists_existing_files_and_every_chapter():
     assert not unlisted, f"notebooks missing from _toc.yml (they would not be built): {unlisted}"
 
 
+SHOW_SOURCE = re.compile(r"^from (\S+) import (\w+)\s+show_source\(([\w.]+)\)\s*$")
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=_name)
 def test_chapter_shape(path):
-    """One H1 title with a label, and the package's code shown by literalinclude/pyobject."""
+    """One H1 title with a label, and the package's real code shown by show_source cells."""
     nb = json.loads(path.read_text())
     markdown = "\n".join(
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
@@ -77,12 +82,36 @@ def test_chapter_shape(path):
     h1 = [line for line in markdown.splitlines() if re.match(r"^# \S", line)]
     assert len(h1) == 1, f"{_name(path)}: expected one H1 title, found {h1}"
     assert re.search(r"^\(chap-[a-z-]+\)=\s*$", markdown, re.M), f"{_name(path)}: no (chap-…)= label"
-    includes = re.findall(r"```\{literalinclude\}\s+(\S+)\s*\n:pyobject:\s*(\S+)", markdown)
-    assert includes, f"{_name(path)}: shows no package code with literalinclude :pyobject:"
-    for target, pyobject in includes:
-        source = (path.parent / target).resolve()
-        assert source.is_file(), f"{_name(path)}: includes missing file {target}"
-        last = pyobject.split(".")[-1]
-        assert re.search(rf"^\s*(def|class)\s+{re.escape(last)}\b", source.read_text(), re.M), (
-            f"{_name(path)}: {target} has no {pyobject}"
+    # Jupyter and Colab show a {literalinclude} as its raw options: the code would be lost there.
+    assert "{literalinclude}" not in markdown, f"{_name(path)}: use a show_source cell instead"
+    shown = []
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "show_source(" not in source:
+            continue
+        match = SHOW_SOURCE.match(source)
+        assert match, f"{_name(path)}: a show_source cell should be `from M import X` + `show_source(X...)`"
+        assert "remove-input" in cell["metadata"].get("tags", []), (
+            f"{_name(path)}: the book shows the code, not the cell that fetches it (tag remove-input)"
         )
+        module, name, target = match.groups()
+        obj = importlib.import_module(module)
+        for part in target.split("."):
+            obj = getattr(obj, part)  # an AttributeError names a target that no longer exists
+        shown.append(target)
+    assert shown, f"{_name(path)}: shows none of the package's code"
+
+
+def test_setup_cells_match_the_config():
+    """Every chapter and exercise starts with the set-up cell made from _config.yml."""
+    spec = importlib.util.spec_from_file_location("sync_notebooks", ROOT / "scripts" / "sync_notebooks.py")
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    stale = sync.out_of_date()
+    assert not stale, f"run `python scripts/sync_notebooks.py`: {[_name(p) for p in stale]}"
+    setup = sync.setup_source()
+    for path in sync.notebooks():
+        first_code = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        assert "".join(first_code["source"]) == setup, f"{_name(path)}: the set-up cell is not first"
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert f"git+{url}" in setup

@@ -88,11 +88,13 @@ def test_cli_release(tmp_path):
 
 
 def test_committed_exercises_release_cleanly(tmp_path):
+    from IPython.core.inputtransformer2 import TransformerManager  # %magics as IPython runs them
+
     for src in sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(src, as_version=4)
         rel = release_notebook(nb)
         for cell in rel.cells:
             assert "### BEGIN SOLUTION" not in cell.source and "HIDDEN TESTS" not in cell.source, src
             if cell.cell_type == "code":
-                compile(cell.source.replace("%", "#"), str(src), "exec")
+                compile(TransformerManager().transform_cell(cell.source), str(src), "exec")
         assert graded_cells(nb), f"{src.name} has no graded cells"

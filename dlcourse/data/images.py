@@ -42,7 +42,9 @@ def _signed_distance(kind: str, u: np.ndarray, v: np.ndarray, r: float) -> np.nd
     if kind == "circle":
         return np.hypot(u, v) - r
     if kind == "square":
-        return np.maximum(np.abs(u), np.abs(v)) - r / np.sqrt(2)  # corners on the circle of radius r
+        return np.maximum(np.abs(u), np.abs(v)) - r / np.sqrt(
+            2
+        )  # corners on the circle of radius r
     if kind == "triangle":
         # Equilateral, one vertex up: outward normals at 90°, 210° and 330°, angles measured
         # with v (the row axis) pointing down, so 90° is the bottom edge's normal.
@@ -50,7 +52,9 @@ def _signed_distance(kind: str, u: np.ndarray, v: np.ndarray, r: float) -> np.nd
         dist = [u * np.cos(a) + v * np.sin(a) for a in angles]
         return np.max(dist, axis=0) - 0.5 * r
     if kind == "cross":
-        a = r / np.hypot(1.0, 0.3)  # half-length of each bar: its corners lie on the circle
+        a = r / np.hypot(
+            1.0, 0.3
+        )  # half-length of each bar: its corners lie on the circle
         t = 0.3 * a  # half-thickness of each bar
         bar1 = np.maximum(np.abs(u) - a, np.abs(v) - t)
         bar2 = np.maximum(np.abs(v) - a, np.abs(u) - t)
@@ -58,8 +62,9 @@ def _signed_distance(kind: str, u: np.ndarray, v: np.ndarray, r: float) -> np.nd
     raise ValueError(f"shapes: unknown shape {kind!r}; choose from {SHAPE_CLASSES}")
 
 
-def draw_shape(kind: str, size: int, centre: tuple[float, float], radius: float,
-               angle: float = 0.0) -> np.ndarray:
+def draw_shape(
+    kind: str, size: int, centre: tuple[float, float], radius: float, angle: float = 0.0
+) -> np.ndarray:
     """One anti-aliased filled shape on a black ``(size, size)`` canvas, values in [0, 1].
 
     ``centre`` is (row, column) in pixels (pixel ``(i, j)`` covers ``[i, i+1) × [j, j+1)``),
@@ -73,8 +78,13 @@ def draw_shape(kind: str, size: int, centre: tuple[float, float], radius: float,
     return np.clip(0.5 - _signed_distance(kind, u, v, radius), 0.0, 1.0)
 
 
-def shapes(n: int, size: int = 28, classes: tuple[str, ...] = SHAPE_CLASSES, noise: float = 0.1,
-           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def shapes(
+    n: int,
+    size: int = 28,
+    classes: tuple[str, ...] = SHAPE_CLASSES,
+    noise: float = 0.1,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` grayscale images of random shapes and their labels.
 
     Args:
@@ -98,7 +108,9 @@ def shapes(n: int, size: int = 28, classes: tuple[str, ...] = SHAPE_CLASSES, noi
         raise ValueError("shapes: classes is empty")
     for kind in classes:
         if kind not in SHAPE_CLASSES:
-            raise ValueError(f"shapes: unknown shape {kind!r}; choose from {SHAPE_CLASSES}")
+            raise ValueError(
+                f"shapes: unknown shape {kind!r}; choose from {SHAPE_CLASSES}"
+            )
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n) % len(classes)).astype(np.int64)
     radius = rng.uniform(0.2, 0.4, n) * size
@@ -109,7 +121,9 @@ def shapes(n: int, size: int = 28, classes: tuple[str, ...] = SHAPE_CLASSES, noi
     theta = rng.uniform(0.0, 2 * np.pi, n)
     X = np.empty((n, 1, size, size))
     for k in range(n):
-        X[k, 0] = draw_shape(classes[y[k]], size, (centre[k, 0], centre[k, 1]), radius[k], theta[k])
+        X[k, 0] = draw_shape(
+            classes[y[k]], size, (centre[k, 0], centre[k, 1]), radius[k], theta[k]
+        )
     if noise > 0:
         X += noise * rng.standard_normal(X.shape)
         np.clip(X, 0.0, 1.0, out=X)
@@ -126,7 +140,9 @@ def sample_photograph(name: str = "china", gray: bool = True) -> np.ndarray:
     from sklearn.datasets import load_sample_image
 
     if name not in PHOTOGRAPHS:
-        raise ValueError(f"sample_photograph: unknown photograph {name!r}; choose from {PHOTOGRAPHS}")
+        raise ValueError(
+            f"sample_photograph: unknown photograph {name!r}; choose from {PHOTOGRAPHS}"
+        )
     rgb = load_sample_image(f"{name}.jpg").astype(np.float64) / 255.0
     if not gray:
         return rgb

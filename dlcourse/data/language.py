@@ -46,36 +46,58 @@ class MarkovLanguage:
         stationary: (vocab_size ** order,) stationary distribution of the contexts.
     """
 
-    def __init__(self, vocab_size: int = 8, order: int = 2, seed: int = 0,
-                 branching: int = 3, concentration: float = 1.0) -> None:
+    def __init__(
+        self,
+        vocab_size: int = 8,
+        order: int = 2,
+        seed: int = 0,
+        branching: int = 3,
+        concentration: float = 1.0,
+    ) -> None:
         if vocab_size < 2 or order < 1 or not 1 <= branching <= vocab_size:
-            raise ValueError(f"MarkovLanguage: need vocab_size >= 2, order >= 1 and "
-                             f"1 <= branching <= vocab_size, got {vocab_size}, {order}, {branching}")
-        if vocab_size ** order > 4096:
-            raise ValueError(f"MarkovLanguage: {vocab_size}^{order} contexts is too many (max 4096)")
-        self.vocab_size, self.order, self.branching = int(vocab_size), int(order), int(branching)
+            raise ValueError(
+                f"MarkovLanguage: need vocab_size >= 2, order >= 1 and "
+                f"1 <= branching <= vocab_size, got {vocab_size}, {order}, {branching}"
+            )
+        if vocab_size**order > 4096:
+            raise ValueError(
+                f"MarkovLanguage: {vocab_size}^{order} contexts is too many (max 4096)"
+            )
+        self.vocab_size, self.order, self.branching = (
+            int(vocab_size),
+            int(order),
+            int(branching),
+        )
         rng = np.random.default_rng(seed)
-        n_ctx = self.vocab_size ** self.order
+        n_ctx = self.vocab_size**self.order
         for _ in range(100):
             probs = np.zeros((n_ctx, self.vocab_size))
             for c in range(n_ctx):
-                support = rng.choice(self.vocab_size, size=self.branching, replace=False)
-                probs[c, support] = rng.dirichlet(np.full(self.branching, concentration))
+                support = rng.choice(
+                    self.vocab_size, size=self.branching, replace=False
+                )
+                probs[c, support] = rng.dirichlet(
+                    np.full(self.branching, concentration)
+                )
             self.probs = probs
             if self._is_primitive():
                 break
         else:  # pragma: no cover - practically unreachable for branching >= 2
-            raise RuntimeError("MarkovLanguage: could not draw an ergodic chain; raise branching")
+            raise RuntimeError(
+                "MarkovLanguage: could not draw an ergodic chain; raise branching"
+            )
         self.stationary = self._stationary()
 
     # ------------------------------------------------------------ the chain on contexts
-    def _next_context(self, c: np.ndarray | int, x: np.ndarray | int) -> np.ndarray | int:
+    def _next_context(
+        self, c: np.ndarray | int, x: np.ndarray | int
+    ) -> np.ndarray | int:
         """Context index after emitting token ``x`` in context ``c``: drop the oldest token."""
-        return (c * self.vocab_size) % (self.vocab_size ** self.order) + x
+        return (c * self.vocab_size) % (self.vocab_size**self.order) + x
 
     def transition_matrix(self) -> np.ndarray:
         """(C, C) matrix ``T[c, c']`` = probability that context ``c`` is followed by ``c'``."""
-        n_ctx = self.vocab_size ** self.order
+        n_ctx = self.vocab_size**self.order
         T = np.zeros((n_ctx, n_ctx))
         ctx = np.arange(n_ctx)
         for x in range(self.vocab_size):
@@ -105,13 +127,17 @@ class MarkovLanguage:
     def entropy_rate(self) -> float:
         """Exact entropy rate ``Σ_c π(c) H(P(·|c))`` in nats per token."""
         p = self.probs
-        h_ctx = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=1)
+        h_ctx = -np.sum(
+            np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=1
+        )
         return float(self.stationary @ h_ctx)
 
     def sample(self, n_tokens: int, seed: int = 0) -> np.ndarray:
         """``n_tokens`` int64 tokens; the first ``order`` come from the stationary distribution."""
         if n_tokens < self.order:
-            raise ValueError(f"MarkovLanguage.sample: need n_tokens >= order = {self.order}, got {n_tokens}")
+            raise ValueError(
+                f"MarkovLanguage.sample: need n_tokens >= order = {self.order}, got {n_tokens}"
+            )
         rng = np.random.default_rng(seed)
         V, k = self.vocab_size, self.order
         c = int(rng.choice(len(self.stationary), p=self.stationary))
@@ -133,20 +159,24 @@ class MarkovLanguage:
         V, k = self.vocab_size, self.order
         idx = np.zeros(len(tokens) - k, dtype=np.int64)
         for i in range(k):
-            idx = idx * V + tokens[i:len(tokens) - k + i]
+            idx = idx * V + tokens[i : len(tokens) - k + i]
         return idx
 
     def cross_entropy(self, tokens: np.ndarray) -> float:
         """Mean ``-log P(x_t | context)`` of the *true* model over positions ``t >= order``."""
         tokens = np.asarray(tokens, dtype=np.int64)
-        p = self.probs[self.context_index(tokens), tokens[self.order:]]
+        p = self.probs[self.context_index(tokens), tokens[self.order :]]
         if np.any(p == 0):
-            raise ValueError("MarkovLanguage.cross_entropy: the tokens contain a transition of probability 0")
+            raise ValueError(
+                "MarkovLanguage.cross_entropy: the tokens contain a transition of probability 0"
+            )
         return float(-np.mean(np.log(p)))
 
     def __repr__(self) -> str:
-        return (f"MarkovLanguage(vocab_size={self.vocab_size}, order={self.order}, "
-                f"branching={self.branching}, entropy_rate={self.entropy_rate():.4f} nats/token)")
+        return (
+            f"MarkovLanguage(vocab_size={self.vocab_size}, order={self.order}, "
+            f"branching={self.branching}, entropy_rate={self.entropy_rate():.4f} nats/token)"
+        )
 
 
 def recall_vocab_size(n_keys: int = 16, n_values: int = 8) -> int:
@@ -154,8 +184,9 @@ def recall_vocab_size(n_keys: int = 16, n_values: int = 8) -> int:
     return n_keys * n_values + n_keys
 
 
-def long_range_task(n: int, length: int = 12, seed: int = 0, n_keys: int = 16,
-                    n_values: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def long_range_task(
+    n: int, length: int = 12, seed: int = 0, n_keys: int = 16, n_values: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """Associative recall: ``n`` sequences of ``length`` (key, value) pairs and a query.
 
     Token ``key * n_values + value`` stands for the pair (key, value); token
@@ -168,9 +199,13 @@ def long_range_task(n: int, length: int = 12, seed: int = 0, n_keys: int = 16,
         ``y`` int64 (n,), the queried value in ``0 … n_values - 1``.
     """
     if not 1 <= length <= n_keys:
-        raise ValueError(f"long_range_task: need 1 <= length <= n_keys = {n_keys} (keys are distinct), got {length}")
+        raise ValueError(
+            f"long_range_task: need 1 <= length <= n_keys = {n_keys} (keys are distinct), got {length}"
+        )
     rng = np.random.default_rng(seed)
-    keys = np.argsort(rng.random((n, n_keys)), axis=1)[:, :length]  # distinct keys per row
+    keys = np.argsort(rng.random((n, n_keys)), axis=1)[
+        :, :length
+    ]  # distinct keys per row
     values = rng.integers(0, n_values, size=(n, length))
     which = rng.integers(0, length, size=n)
     rows = np.arange(n)

@@ -18,6 +18,7 @@ All generators are seeded (``np.random.default_rng(seed)``) and download nothing
 
 See chapter: RNNs and LSTMs
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,14 @@ from typing import Iterable, Sequence
 import numpy as np
 
 __all__ = [
-    "ADDING_BASELINE_MSE", "adding_problem", "copy_task", "reverse_task",
-    "Vocab", "NumberWords", "spell_number", "number_to_words",
+    "ADDING_BASELINE_MSE",
+    "adding_problem",
+    "copy_task",
+    "reverse_task",
+    "Vocab",
+    "NumberWords",
+    "spell_number",
+    "number_to_words",
 ]
 
 #: MSE of always predicting the mean sum 1: Var(U1 + U2) = 2/12.
@@ -43,7 +50,9 @@ def adding_problem(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.n
     the two marked values (``E[y] = 1``, ``Var[y] = 1/6``).
     """
     if length < 2:
-        raise ValueError(f"adding_problem: length must be >= 2 (one marker per half), got {length}")
+        raise ValueError(
+            f"adding_problem: length must be >= 2 (one marker per half), got {length}"
+        )
     if n < 0:
         raise ValueError(f"adding_problem: n must be >= 0, got {n}")
     rng = np.random.default_rng(seed)
@@ -59,15 +68,23 @@ def adding_problem(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.n
     return X, y
 
 
-def copy_task(n: int, length: int, vocab_size: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def copy_task(
+    n: int, length: int, vocab_size: int = 8, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Random token sequences ``X`` (n, length) int64 in ``[0, vocab_size)``; target ``Y = X``."""
     if vocab_size < 1 or length < 1:
-        raise ValueError(f"copy_task: need length >= 1 and vocab_size >= 1, got {length}, {vocab_size}")
-    X = np.random.default_rng(seed).integers(0, vocab_size, size=(n, length), dtype=np.int64)
+        raise ValueError(
+            f"copy_task: need length >= 1 and vocab_size >= 1, got {length}, {vocab_size}"
+        )
+    X = np.random.default_rng(seed).integers(
+        0, vocab_size, size=(n, length), dtype=np.int64
+    )
     return X, X.copy()
 
 
-def reverse_task(n: int, length: int, vocab_size: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def reverse_task(
+    n: int, length: int, vocab_size: int = 8, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`copy_task`, but the target is each sequence reversed: ``Y[:, t] = X[:, -1 - t]``."""
     X, _ = copy_task(n, length, vocab_size, seed)
     return X, X[:, ::-1].copy()
@@ -98,7 +115,9 @@ class Vocab:
     def encode(self, text: str, bos: bool = False, eos: bool = False) -> list[int]:
         unknown = sorted(set(text) - set(self.stoi))
         if unknown:
-            raise KeyError(f"Vocab.encode: characters {unknown} are not in the vocabulary")
+            raise KeyError(
+                f"Vocab.encode: characters {unknown} are not in the vocabulary"
+            )
         ids = [self.stoi[ch] for ch in text]
         return ([self.bos_id] if bos else []) + ids + ([self.eos_id] if eos else [])
 
@@ -113,22 +132,56 @@ class Vocab:
             out.append(self.itos[i])
         return "".join(out)
 
-    def pad(self, seqs: Sequence[Sequence[int]], length: int | None = None) -> np.ndarray:
+    def pad(
+        self, seqs: Sequence[Sequence[int]], length: int | None = None
+    ) -> np.ndarray:
         """Right-pad the id lists with ``pad_id`` to ``length`` (default: the longest)."""
         longest = max((len(s) for s in seqs), default=0)
         length = longest if length is None else length
         if longest > length:
-            raise ValueError(f"Vocab.pad: a sequence has length {longest} > length={length}")
+            raise ValueError(
+                f"Vocab.pad: a sequence has length {longest} > length={length}"
+            )
         out = np.full((len(seqs), length), self.pad_id, dtype=np.int64)
         for k, s in enumerate(seqs):
-            out[k, :len(s)] = s
+            out[k, : len(s)] = s
         return out
 
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = [
+    "",
+    "",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+]
 
 
 def spell_number(k: int) -> str:
@@ -140,8 +193,16 @@ def spell_number(k: int) -> str:
     if k < 100:
         return _TENS[k // 10] + ("" if k % 10 == 0 else " " + _ONES[k % 10])
     if k < 1000:
-        return _ONES[k // 100] + " hundred" + ("" if k % 100 == 0 else " " + spell_number(k % 100))
-    return spell_number(k // 1000) + " thousand" + ("" if k % 1000 == 0 else " " + spell_number(k % 1000))
+        return (
+            _ONES[k // 100]
+            + " hundred"
+            + ("" if k % 100 == 0 else " " + spell_number(k % 100))
+        )
+    return (
+        spell_number(k // 1000)
+        + " thousand"
+        + ("" if k % 1000 == 0 else " " + spell_number(k % 1000))
+    )
 
 
 @dataclass
@@ -152,6 +213,7 @@ class NumberWords:
     as ``<bos> … <eos>`` (teacher forcing feeds ``tgt[:, :-1]`` and predicts ``tgt[:, 1:]``);
     both padded with id 0.
     """
+
     numbers: list[str]
     words: list[str]
     src_vocab: Vocab
@@ -167,7 +229,9 @@ def number_to_words(n: int, seed: int = 0, max_number: int = 999) -> NumberWords
     number words), not by the sample, so different seeds share the same ids.
     """
     if not 0 <= max_number <= 999_999:
-        raise ValueError(f"number_to_words: max_number must be in [0, 999999], got {max_number}")
+        raise ValueError(
+            f"number_to_words: max_number must be in [0, 999999], got {max_number}"
+        )
     rng = np.random.default_rng(seed)
     values = rng.integers(0, max_number + 1, size=n)
     numbers = [str(v) for v in values]
@@ -175,13 +239,17 @@ def number_to_words(n: int, seed: int = 0, max_number: int = 999) -> NumberWords
     src_vocab = Vocab("0123456789")
     letters = "".join(_ONES + _TENS) + " hundred thousand"
     tgt_vocab = Vocab(letters)
-    src = src_vocab.pad([src_vocab.encode(s, eos=True) for s in numbers],
-                        length=len(str(max_number)) + 1)
+    src = src_vocab.pad(
+        [src_vocab.encode(s, eos=True) for s in numbers],
+        length=len(str(max_number)) + 1,
+    )
     # pad to the longest word of the whole range (not of the sample) so all seeds share one width;
     # beyond 9999 enumerating the range is slow, and the sample's longest word is used
     if max_number < 10_000:
         longest = max(len(spell_number(k)) for k in range(max_number + 1))
     else:
         longest = max((len(w) for w in words), default=0)
-    tgt = tgt_vocab.pad([tgt_vocab.encode(w, bos=True, eos=True) for w in words], length=longest + 2)
+    tgt = tgt_vocab.pad(
+        [tgt_vocab.encode(w, bos=True, eos=True) for w in words], length=longest + 2
+    )
     return NumberWords(numbers, words, src_vocab, tgt_vocab, src, tgt)

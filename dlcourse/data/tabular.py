@@ -14,6 +14,7 @@ of shape ``(n, features)`` and ``y`` as int64 class indices, and never downloads
 
 See chapter: The artificial neuron
 """
+
 from __future__ import annotations
 
 from typing import Iterator, NamedTuple
@@ -21,14 +22,26 @@ from typing import Iterator, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["xor", "moons", "circles", "spirals", "toy_spam", "TOY_SPAM_RULE", "digits", "Split", "batches"]
+__all__ = [
+    "xor",
+    "moons",
+    "circles",
+    "spirals",
+    "toy_spam",
+    "TOY_SPAM_RULE",
+    "digits",
+    "Split",
+    "batches",
+]
 
 
 def _out(X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
-def xor(n: int | None = None, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def xor(
+    n: int | None = None, noise: float = 0.0, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """XOR: label 1 when exactly one of the two inputs is on.
 
     ``n=None`` gives the 4 rows of the truth table ``(0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0``.
@@ -44,21 +57,29 @@ def xor(n: int | None = None, noise: float = 0.0, seed: int = 0) -> tuple[np.nda
     return _out(corners[idx] + noise * rng.standard_normal((n, 2)), labels[idx])
 
 
-def moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def moons(
+    n: int = 200, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), ``n`` points in total."""
     from sklearn.datasets import make_moons
 
     return _out(*make_moons(n_samples=n, noise=noise, random_state=seed))
 
 
-def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def circles(
+    n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A small circle (label 1, radius ``factor``) inside a large one (label 0, radius 1)."""
     from sklearn.datasets import make_circles
 
-    return _out(*make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed))
+    return _out(
+        *make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
+    )
 
 
-def spirals(n: int = 300, n_classes: int = 2, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def spirals(
+    n: int = 300, n_classes: int = 2, noise: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms, ``n`` points in total (as even as possible).
 
     Arm ``k`` is ``r (sin t, cos t)`` with radius ``r ∈ [0, 1]`` and angle
@@ -94,7 +115,9 @@ closer than 0.5 to the boundary: the set is linearly separable with a clear marg
 'contains "hello"' is deliberately irrelevant (weight 0)."""
 
 
-def toy_spam(n: int = 200, seed: int = 0, label_noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def toy_spam(
+    n: int = 200, seed: int = 0, label_noise: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """A toy spam filter data set: ``(X, y, feature_names)``.
 
     Each row is one e-mail: 0/1 flags (contains "free", contains "winner", sender known,
@@ -133,8 +156,13 @@ class Split(NamedTuple):
     y_test: np.ndarray
 
 
-def digits(seed: int = 0, val_size: float = 0.15, test_size: float = 0.15,
-           flatten: bool = True, scale: bool = True) -> Split:
+def digits(
+    seed: int = 0,
+    val_size: float = 0.15,
+    test_size: float = 0.15,
+    flatten: bool = True,
+    scale: bool = True,
+) -> Split:
     """scikit-learn's bundled 8×8 digits (1 797 images, 10 classes), split three ways.
 
     The splits are stratified (every class keeps its share in each split) and seeded.
@@ -145,21 +173,32 @@ def digits(seed: int = 0, val_size: float = 0.15, test_size: float = 0.15,
     from sklearn.model_selection import train_test_split
 
     if not (0 < test_size < 1 and 0 <= val_size < 1 and val_size + test_size < 1):
-        raise ValueError(f"digits: need 0 < test_size, 0 <= val_size and val_size + test_size < 1, "
-                         f"got val_size={val_size}, test_size={test_size}")
+        raise ValueError(
+            f"digits: need 0 < test_size, 0 <= val_size and val_size + test_size < 1, "
+            f"got val_size={val_size}, test_size={test_size}"
+        )
     d = load_digits()
     X = d.images if not flatten else d.data
     X, y = _out(X / 16.0 if scale else X, d.target)
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=seed
+    )
     if val_size == 0:
         X_train, y_train, X_val, y_val = X_rest, y_rest, X_rest[:0], y_rest[:0]
     else:
         X_train, X_val, y_train, y_val = train_test_split(
-            X_rest, y_rest, test_size=val_size / (1 - test_size), stratify=y_rest, random_state=seed)
+            X_rest,
+            y_rest,
+            test_size=val_size / (1 - test_size),
+            stratify=y_rest,
+            random_state=seed,
+        )
     return Split(X_train, y_train, X_val, y_val, X_test, y_test)
 
 
-def batches(X, y, batch_size: int, shuffle: bool = True, seed: int = 0) -> Iterator[tuple]:
+def batches(
+    X, y, batch_size: int, shuffle: bool = True, seed: int = 0
+) -> Iterator[tuple]:
     """Yield minibatches ``(X[idx], y[idx])`` covering every sample exactly once.
 
     The last batch is smaller when ``batch_size`` does not divide ``len(X)``; nothing is
@@ -173,5 +212,5 @@ def batches(X, y, batch_size: int, shuffle: bool = True, seed: int = 0) -> Itera
         raise ValueError(f"batches: batch_size must be positive, got {batch_size}")
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[idx], y[idx]

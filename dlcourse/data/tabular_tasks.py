@@ -23,6 +23,7 @@ knows the truth the learner should find.
 
 See chapter: Applications and challenges
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -31,11 +32,20 @@ import numpy as np
 
 __all__ = ["fraud", "FRAUD_FEATURES", "Ratings", "ratings", "hiring", "HIRING_FEATURES"]
 
-FRAUD_FEATURES: tuple[str, ...] = ("log_amount", "log_distance_km", "night", "foreign",
-                                   "transactions_last_hour", "new_merchant", "card_age_years")
+FRAUD_FEATURES: tuple[str, ...] = (
+    "log_amount",
+    "log_distance_km",
+    "night",
+    "foreign",
+    "transactions_last_hour",
+    "new_merchant",
+    "card_age_years",
+)
 
 
-def fraud(n: int = 20000, fraud_rate: float = 0.01, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def fraud(
+    n: int = 20000, fraud_rate: float = 0.01, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` card transactions, exactly ``round(n · fraud_rate)`` of them fraud (label 1).
 
     Returns ``X`` float64 ``(n, 7)`` with the columns of :data:`FRAUD_FEATURES` (not
@@ -45,7 +55,9 @@ def fraud(n: int = 20000, fraud_rate: float = 0.01, seed: int = 0) -> tuple[np.n
     Poisson(0.5) / Poisson(1.5); new merchant 20 % / 50 %; card age Exponential(4 years) for both.
     """
     if n < 1 or not 0 < fraud_rate < 1:
-        raise ValueError(f"fraud: need n >= 1 and 0 < fraud_rate < 1, got n={n}, fraud_rate={fraud_rate}")
+        raise ValueError(
+            f"fraud: need n >= 1 and 0 < fraud_rate < 1, got n={n}, fraud_rate={fraud_rate}"
+        )
     rng = np.random.default_rng(seed)
     y = np.zeros(n, dtype=np.int64)
     y[: int(round(n * fraud_rate))] = 1
@@ -55,15 +67,17 @@ def fraud(n: int = 20000, fraud_rate: float = 0.01, seed: int = 0) -> tuple[np.n
     def pick(genuine, fraudulent):
         return np.where(f, fraudulent, genuine)
 
-    X = np.column_stack([
-        pick(rng.normal(3.5, 1.0, n), rng.normal(4.3, 1.2, n)),
-        pick(rng.normal(1.0, 1.0, n), rng.normal(2.2, 1.3, n)),
-        rng.random(n) < pick(0.15, 0.45),
-        rng.random(n) < pick(0.05, 0.30),
-        rng.poisson(pick(0.5, 1.5)),
-        rng.random(n) < pick(0.20, 0.50),
-        rng.exponential(4.0, n),
-    ]).astype(np.float64)
+    X = np.column_stack(
+        [
+            pick(rng.normal(3.5, 1.0, n), rng.normal(4.3, 1.2, n)),
+            pick(rng.normal(1.0, 1.0, n), rng.normal(2.2, 1.3, n)),
+            rng.random(n) < pick(0.15, 0.45),
+            rng.random(n) < pick(0.05, 0.30),
+            rng.poisson(pick(0.5, 1.5)),
+            rng.random(n) < pick(0.20, 0.50),
+            rng.exponential(4.0, n),
+        ]
+    ).astype(np.float64)
     return X, y
 
 
@@ -80,8 +94,15 @@ class Ratings(NamedTuple):
     n_items: int
 
 
-def ratings(n_users: int = 500, n_items: int = 300, rank: int = 3, density: float = 0.1,
-            noise: float = 0.4, test_size: float = 0.2, seed: int = 0) -> Ratings:
+def ratings(
+    n_users: int = 500,
+    n_items: int = 300,
+    rank: int = 3,
+    density: float = 0.1,
+    noise: float = 0.4,
+    test_size: float = 0.2,
+    seed: int = 0,
+) -> Ratings:
     """Ratings from the low-rank model of the module docstring.
 
     ``μ = 3.5``, user biases ``b_u ~ N(0, 0.3²)``, item biases ``c_i ~ N(0, 0.5²)``, factors
@@ -91,28 +112,52 @@ def ratings(n_users: int = 500, n_items: int = 300, rank: int = 3, density: floa
     float64 (not rounded or clipped, so the model is exactly right for the data).
     """
     if not 0 < density <= 1 or not 0 < test_size < 1 or rank < 1:
-        raise ValueError("ratings: need 0 < density <= 1, 0 < test_size < 1 and rank >= 1")
+        raise ValueError(
+            "ratings: need 0 < density <= 1, 0 < test_size < 1 and rank >= 1"
+        )
     rng = np.random.default_rng(seed)
-    scale = np.sqrt(0.8) / rank ** 0.25  # p·q: k products of variance scale⁴ = 0.64/k → std 0.8
+    scale = (
+        np.sqrt(0.8) / rank**0.25
+    )  # p·q: k products of variance scale⁴ = 0.64/k → std 0.8
     p = rng.normal(0, scale, (n_users, rank))
     q = rng.normal(0, scale, (n_items, rank))
     b_user = rng.normal(0, 0.3, n_users)
     b_item = rng.normal(0, 0.5, n_items)
     observed = rng.random((n_users, n_items)) < density
     user, item = np.nonzero(observed)
-    r = 3.5 + b_user[user] + b_item[item] + np.sum(p[user] * q[item], axis=1) + rng.normal(0, noise, len(user))
+    r = (
+        3.5
+        + b_user[user]
+        + b_item[item]
+        + np.sum(p[user] * q[item], axis=1)
+        + rng.normal(0, noise, len(user))
+    )
     order = rng.permutation(len(user))
     n_test = int(round(test_size * len(user)))
     te, tr = order[:n_test], order[n_test:]
-    return Ratings(user[tr].astype(np.int64), item[tr].astype(np.int64), r[tr],
-                   user[te].astype(np.int64), item[te].astype(np.int64), r[te], n_users, n_items)
+    return Ratings(
+        user[tr].astype(np.int64),
+        item[tr].astype(np.int64),
+        r[tr],
+        user[te].astype(np.int64),
+        item[te].astype(np.int64),
+        r[te],
+        n_users,
+        n_items,
+    )
 
 
-HIRING_FEATURES: tuple[str, ...] = ("test_score", "interview", "experience_years", "group")
+HIRING_FEATURES: tuple[str, ...] = (
+    "test_score",
+    "interview",
+    "experience_years",
+    "group",
+)
 
 
-def hiring(n: int = 6000, group_bias: float = 1.0, minority: float = 0.35,
-           seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hiring(
+    n: int = 6000, group_bias: float = 1.0, minority: float = 0.35, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Historical hiring records with a decision biased against group 1.
 
     Each applicant has a skill ``s ~ N(0, 1)`` whatever the group ``g`` (``P(g = 1) = minority``).
@@ -130,7 +175,9 @@ def hiring(n: int = 6000, group_bias: float = 1.0, minority: float = 0.35,
     skill = rng.normal(0, 1, n)
     test_score = skill + rng.normal(0, 1.2, n)
     interview = skill + rng.normal(0, 1.5, n)
-    experience = np.maximum(0.0, 5 + 1.5 * (0.5 * skill + np.sqrt(0.75) * rng.normal(0, 1, n)))
+    experience = np.maximum(
+        0.0, 5 + 1.5 * (0.5 * skill + np.sqrt(0.75) * rng.normal(0, 1, n))
+    )
     y = (skill + rng.normal(0, 0.5, n) - group_bias * g > 0.0).astype(np.int64)
     X = np.column_stack([test_score, interview, experience, g]).astype(np.float64)
     return X, y, g

@@ -14,6 +14,7 @@ language model reads ids ``x_1 … x_t`` and predicts ``x_{t+1}``, so
 
 See chapter: RNNs and LSTMs
 """
+
 from __future__ import annotations
 
 import importlib
@@ -22,12 +23,30 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["STDLIB_MODULES", "stdlib_docstrings", "CharVocab", "train_val_split", "batches_of_sequences"]
+__all__ = [
+    "STDLIB_MODULES",
+    "stdlib_docstrings",
+    "CharVocab",
+    "train_val_split",
+    "batches_of_sequences",
+]
 
 #: Pure-Python modules with plenty of prose, in the order they are read.
 STDLIB_MODULES: tuple[str, ...] = (
-    "textwrap", "string", "json", "random", "statistics", "heapq", "functools",
-    "collections", "difflib", "argparse", "calendar", "fractions", "pathlib", "shlex",
+    "textwrap",
+    "string",
+    "json",
+    "random",
+    "statistics",
+    "heapq",
+    "functools",
+    "collections",
+    "difflib",
+    "argparse",
+    "calendar",
+    "fractions",
+    "pathlib",
+    "shlex",
 )
 
 
@@ -56,14 +75,18 @@ def _module_docs(name: str) -> list[str]:
     return [d for d in docs if d]
 
 
-def stdlib_docstrings(modules: Sequence[str] = STDLIB_MODULES, max_chars: int | None = None) -> str:
+def stdlib_docstrings(
+    modules: Sequence[str] = STDLIB_MODULES, max_chars: int | None = None
+) -> str:
     """The docstrings of ``modules`` joined by blank lines, cut to ``max_chars`` characters.
 
     Deterministic for a given Python version. Nothing is downloaded: the text is read
     from the installed standard library.
     """
     if max_chars is not None and max_chars < 0:
-        raise ValueError(f"stdlib_docstrings: max_chars must be >= 0 or None, got {max_chars}")
+        raise ValueError(
+            f"stdlib_docstrings: max_chars must be >= 0 or None, got {max_chars}"
+        )
     text = "\n\n".join(doc for name in modules for doc in _module_docs(name))
     return text if max_chars is None else text[:max_chars]
 
@@ -87,26 +110,38 @@ class CharVocab:
     def encode(self, text: str) -> np.ndarray:
         unknown = sorted(set(text) - set(self.stoi))
         if unknown:
-            raise KeyError(f"CharVocab.encode: characters {unknown} are not in the vocabulary")
+            raise KeyError(
+                f"CharVocab.encode: characters {unknown} are not in the vocabulary"
+            )
         return np.array([self.stoi[ch] for ch in text], dtype=np.int64)
 
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:
         return "".join(self.itos[int(i)] for i in ids)
 
 
-def train_val_split(ids: np.ndarray, val_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def train_val_split(
+    ids: np.ndarray, val_fraction: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """Split a token stream into its first ``1 - val_fraction`` and its last ``val_fraction``.
 
     A contiguous split (not a shuffle) so no validation window overlaps a training one.
     """
     if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}")
+        raise ValueError(
+            f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}"
+        )
     cut = int(round(len(ids) * (1.0 - val_fraction)))
     return ids[:cut], ids[cut:]
 
 
-def batches_of_sequences(ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = True,
-                         seed: int = 0, drop_last: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def batches_of_sequences(
+    ids: np.ndarray,
+    seq_len: int,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int = 0,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X, Y)`` int64 batches of shape (B, seq_len) where ``Y[:, t]`` is the token after ``X[:, t]``.
 
     The stream is cut into non-overlapping windows of ``seq_len + 1`` tokens starting every
@@ -115,17 +150,21 @@ def batches_of_sequences(ids: np.ndarray, seq_len: int, batch_size: int, shuffle
     """
     ids = np.asarray(ids, dtype=np.int64)
     if seq_len < 1 or batch_size < 1:
-        raise ValueError(f"batches_of_sequences: seq_len and batch_size must be >= 1, got {seq_len}, {batch_size}")
+        raise ValueError(
+            f"batches_of_sequences: seq_len and batch_size must be >= 1, got {seq_len}, {batch_size}"
+        )
     n_windows = (len(ids) - 1) // seq_len
     if n_windows < 1:
-        raise ValueError(f"batches_of_sequences: a stream of {len(ids)} tokens is too short "
-                         f"for windows of seq_len + 1 = {seq_len + 1}")
+        raise ValueError(
+            f"batches_of_sequences: a stream of {len(ids)} tokens is too short "
+            f"for windows of seq_len + 1 = {seq_len + 1}"
+        )
     starts = np.arange(n_windows) * seq_len
     if shuffle:
         starts = np.random.default_rng(seed).permutation(starts)
     offsets = np.arange(seq_len + 1)
     for b in range(0, n_windows, batch_size):
-        chunk = starts[b:b + batch_size]
+        chunk = starts[b : b + batch_size]
         if drop_last and len(chunk) < batch_size:
             break
         windows = ids[chunk[:, None] + offsets]

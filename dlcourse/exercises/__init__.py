@@ -10,6 +10,7 @@ with fresh copies of :mod:`.question` and :mod:`.compare`, so a student who repl
 
 See chapter: The artificial neuron (the exercises of every chapter use it)
 """
+
 from __future__ import annotations
 
 import importlib
@@ -53,8 +54,10 @@ def fresh(chapter: str | int) -> ModuleType:
     name = _chapter_name(chapter)
     path = _HERE / f"{name}.py"
     if not path.is_file():
-        raise ModuleNotFoundError(f"dlcourse.exercises: no chapter module {name!r} "
-                                  f"(have: {', '.join(chapters()) or 'none'})")
+        raise ModuleNotFoundError(
+            f"dlcourse.exercises: no chapter module {name!r} "
+            f"(have: {', '.join(chapters()) or 'none'})"
+        )
     pkg_name = f"{__name__}._fresh{next(_counter)}"
     pkg = types.ModuleType(pkg_name, "A fresh copy of dlcourse.exercises' checkers.")
     pkg.__path__ = [str(_HERE)]  # submodules are found in the same folder, loaded anew

@@ -5,6 +5,7 @@ Expected answers come from the package's own networks (:class:`dlcourse.nn.MLP`,
 
 See chapter: From neurons to networks
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,19 +22,29 @@ __all__ = ["q1", "q2", "q3", "q4"]
 _rng = np.random.default_rng(3)
 
 # ---------------------------------------------------------------- q1: weight shapes
-_Q1_SOLUTION = '''
+_Q1_SOLUTION = """
 # A layer from n_in to n_out neurons has a weight matrix of shape (n_out, n_in).
 weight_shapes = [(5, 4), (3, 5), (2, 3)]
-'''
+"""
 
 _MLP = nn.MLP([4, 5, 3, 2], seed=0)
 q1 = Question(
-    "q1", "weight_shapes",
-    tests=[value(np.array([m.weight.shape for m in _MLP if isinstance(m, nn.Linear)]), name="weight_shapes")],
-    hidden_tests=[holds(lambda a: all(isinstance(s, tuple) for s in a),
-                        "each shape should be a tuple (rows, columns), like array.shape")],
+    "q1",
+    "weight_shapes",
+    tests=[
+        value(
+            np.array([m.weight.shape for m in _MLP if isinstance(m, nn.Linear)]),
+            name="weight_shapes",
+        )
+    ],
+    hidden_tests=[
+        holds(
+            lambda a: all(isinstance(s, tuple) for s in a),
+            "each shape should be a tuple (rows, columns), like array.shape",
+        )
+    ],
     hint="nn.MLP([4, 5, 3, 2]) has three Linear layers: 4→5, 5→3, 3→2. Like PyTorch, a Linear layer's "
-         "weight has shape (out_features, in_features), so that h = W x + b.",
+    "weight has shape (out_features, in_features), so that h = W x + b.",
     solution=_Q1_SOLUTION,
 )
 
@@ -50,12 +61,20 @@ def _mlp_params(sizes):
 
 
 q2 = Question(
-    "q2", "count_parameters",
-    tests=[call([[4, 5, 3, 2]], _mlp_params), call([[2, 1]], _mlp_params), call([[784, 128, 10]], _mlp_params)],
-    hidden_tests=[call([[3, 7, 7, 7, 1]], _mlp_params), call([[2, 44, 1]], _mlp_params),
-                  holds(lambda f: f([5, 5]) == 30, "a 5→5 layer has 25 weights and 5 biases")],
+    "q2",
+    "count_parameters",
+    tests=[
+        call([[4, 5, 3, 2]], _mlp_params),
+        call([[2, 1]], _mlp_params),
+        call([[784, 128, 10]], _mlp_params),
+    ],
+    hidden_tests=[
+        call([[3, 7, 7, 7, 1]], _mlp_params),
+        call([[2, 44, 1]], _mlp_params),
+        holds(lambda f: f([5, 5]) == 30, "a 5→5 layer has 25 weights and 5 biases"),
+    ],
     hint="A layer from n_in to n_out neurons has an (n_out, n_in) weight matrix and n_out biases: "
-         "(n_in + 1)·n_out numbers. Sum over consecutive pairs of sizes (zip(sizes[:-1], sizes[1:])).",
+    "(n_in + 1)·n_out numbers. Sum over consecutive pairs of sizes (zip(sizes[:-1], sizes[1:])).",
     solution=_Q2_SOLUTION,
 )
 
@@ -80,53 +99,85 @@ def _reference_forward(X, W1, b1, W2, b2):
 
 def _net_args(n, n_in, n_hidden, n_out, seed):
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal((n, n_in)), rng.standard_normal((n_hidden, n_in)), rng.standard_normal(n_hidden),
-            rng.standard_normal((n_out, n_hidden)), rng.standard_normal(n_out)]
+    return [
+        rng.standard_normal((n, n_in)),
+        rng.standard_normal((n_hidden, n_in)),
+        rng.standard_normal(n_hidden),
+        rng.standard_normal((n_out, n_hidden)),
+        rng.standard_normal(n_out),
+    ]
 
 
 q3 = Question(
-    "q3", "forward",
-    tests=[call(_net_args(3, 4, 5, 2, 0), _reference_forward), call(_net_args(1, 2, 2, 1, 1), _reference_forward)],
-    hidden_tests=[call(_net_args(64, 10, 32, 3, 2), _reference_forward),
-                  holds(lambda f: f(*_net_args(5, 3, 4, 2, 3)).shape == (5, 2),
-                        "the output for a batch of N inputs must have shape (N, n_out)")],
+    "q3",
+    "forward",
+    tests=[
+        call(_net_args(3, 4, 5, 2, 0), _reference_forward),
+        call(_net_args(1, 2, 2, 1, 1), _reference_forward),
+    ],
+    hidden_tests=[
+        call(_net_args(64, 10, 32, 3, 2), _reference_forward),
+        holds(
+            lambda f: f(*_net_args(5, 3, 4, 2, 3)).shape == (5, 2),
+            "the output for a batch of N inputs must have shape (N, n_out)",
+        ),
+    ],
     hint="Row i of X is one input. X @ W1.T has shape (N, n_hidden): each row is W1 x_i. Add b1 "
-         "(broadcast over rows), apply ReLU with np.maximum(·, 0), then the output layer the same way "
-         "without an activation.",
+    "(broadcast over rows), apply ReLU with np.maximum(·, 0), then the output layer the same way "
+    "without an activation.",
     solution=_Q3_SOLUTION,
 )
 
 # ---------------------------------------------------------------- q4: design a network for XNOR
-_Q4_SOLUTION = '''
+_Q4_SOLUTION = """
 # Hidden neurons: h1 = AND(x1, x2), h2 = NOR(x1, x2). XNOR = h1 OR h2.
 W_hidden = np.array([[1.0, 1.0],      # AND: fires only when both are on
                      [-1.0, -1.0]])   # NOR: fires only when both are off
 b_hidden = np.array([-1.5, 0.5])
 w_out, b_out = np.array([1.0, 1.0]), -0.5   # OR of the two
 xnor_net = (W_hidden, b_hidden, w_out, b_out)
-'''
+"""
 
 _X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 
 def _xnor_test(answer, variable=None) -> None:
     if not isinstance(answer, tuple) or len(answer) != 4:
-        raise AssertionError(f"`xnor_net` should be a tuple (W_hidden, b_hidden, w_out, b_out), "
-                             f"but it is {type(answer).__name__}")
-    W1, b1, w2, b2 = (to_array(a, n) for a, n in zip(answer, ["W_hidden", "b_hidden", "w_out", "b_out"]))
-    if W1.ndim != 2 or W1.shape[1] != 2 or b1.shape != (W1.shape[0],) or w2.shape != (W1.shape[0],) or b2.shape != ():
-        raise AssertionError(f"shapes do not fit a 2-h-1 network: W_hidden {W1.shape}, b_hidden {b1.shape}, "
-                             f"w_out {w2.shape}, b_out {b2.shape} (want (h, 2), (h,), (h,), ())")
+        raise AssertionError(
+            f"`xnor_net` should be a tuple (W_hidden, b_hidden, w_out, b_out), "
+            f"but it is {type(answer).__name__}"
+        )
+    W1, b1, w2, b2 = (
+        to_array(a, n)
+        for a, n in zip(answer, ["W_hidden", "b_hidden", "w_out", "b_out"])
+    )
+    if (
+        W1.ndim != 2
+        or W1.shape[1] != 2
+        or b1.shape != (W1.shape[0],)
+        or w2.shape != (W1.shape[0],)
+        or b2.shape != ()
+    ):
+        raise AssertionError(
+            f"shapes do not fit a 2-h-1 network: W_hidden {W1.shape}, b_hidden {b1.shape}, "
+            f"w_out {w2.shape}, b_out {b2.shape} (want (h, 2), (h,), (h,), ())"
+        )
     out = step(step(_X4 @ W1.T.astype(float) + b1) @ w2.astype(float) + float(b2))
-    assert_close(out, np.array([1.0, 0.0, 0.0, 1.0]),
-                 "the network's outputs on (0,0), (0,1), (1,0), (1,1)")
+    assert_close(
+        out,
+        np.array([1.0, 0.0, 0.0, 1.0]),
+        "the network's outputs on (0,0), (0,1), (1,0), (1,1)",
+    )
 
 
 q4 = Question(
-    "q4", "xnor_net",
+    "q4",
+    "xnor_net",
     tests=[_xnor_test],
-    hidden_tests=[holds(lambda a: np.asarray(a[0]).shape[0] <= 4, "use at most 4 hidden neurons")],
+    hidden_tests=[
+        holds(lambda a: np.asarray(a[0]).shape[0] <= 4, "use at most 4 hidden neurons")
+    ],
     hint="XNOR (1 when x1 = x2) is 'both on' OR 'both off'. One hidden step neuron can compute AND, "
-         "another NOR; the output neuron computes OR of the two.",
+    "another NOR; the output neuron computes OR of the two.",
     solution=_Q4_SOLUTION,
 )

@@ -12,6 +12,7 @@ are tested equal to PyTorch) or with ``torch.logsumexp`` in float64.
 
 See chapter: Loss functions
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -31,15 +32,18 @@ def _ref_mse(pred: Any, target: Any) -> float:
     from dlcourse import losses
     from dlcourse.autograd import Tensor
 
-    return losses.mse(Tensor(np.asarray(pred, dtype=float)), Tensor(np.asarray(target, dtype=float))).item()
+    return losses.mse(
+        Tensor(np.asarray(pred, dtype=float)), Tensor(np.asarray(target, dtype=float))
+    ).item()
 
 
 def _ref_bce(p: Any, y: Any) -> float:
     from dlcourse import losses
     from dlcourse.autograd import Tensor
 
-    return losses.binary_cross_entropy(Tensor(np.asarray(p, dtype=float)),
-                                       Tensor(np.asarray(y, dtype=float))).item()
+    return losses.binary_cross_entropy(
+        Tensor(np.asarray(p, dtype=float)), Tensor(np.asarray(y, dtype=float))
+    ).item()
 
 
 def _ref_logsumexp(z: Any) -> float:
@@ -58,13 +62,17 @@ def _ref_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]:
     return loss.item(), z.grad.copy()
 
 
-def _pair(first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[Any, Any, str], None]:
+def _pair(
+    first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8
+) -> Callable[[Any, Any, str], None]:
     """Compare a returned pair ``(first, second)`` part by part."""
 
     def compare(actual: Any, expected: Any, what: str) -> None:
         if not isinstance(actual, tuple) or len(actual) != 2:
-            raise AssertionError(f"{what} should return a tuple ({first}, {second}), "
-                                 f"got {type(actual).__name__}")
+            raise AssertionError(
+                f"{what} should return a tuple ({first}, {second}), "
+                f"got {type(actual).__name__}"
+            )
         assert_close(actual[0], expected[0], f"{what}, {first}", rtol=rtol, atol=atol)
         assert_close(actual[1], expected[1], f"{what}, {second}", rtol=rtol, atol=atol)
 
@@ -75,83 +83,164 @@ def _pair(first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8) -> Ca
 _P_DOG = np.array([0.90, 0.05, 0.05])
 
 q1 = Question(
-    "q1", "dog_loss",
+    "q1",
+    "dog_loss",
     tests=[value(_ref_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss")],
-    hidden_tests=[holds(lambda a: isinstance(a, (float, np.floating)) and abs(float(a) + np.log(0.05)) < 1e-9,
-                        "dog_loss should be the float -log(0.05) to 9 decimals")],
+    hidden_tests=[
+        holds(
+            lambda a: (
+                isinstance(a, (float, np.floating))
+                and abs(float(a) + np.log(0.05)) < 1e-9
+            ),
+            "dog_loss should be the float -log(0.05) to 9 decimals",
+        )
+    ],
     hint="The cross-entropy of one example is -log of the probability the model gave to the *true* "
-         "class. Which class is true here, and what probability did it get?",
+    "class. Which class is true here, and what probability did it get?",
     solution="dog_loss = -np.log(0.05)   # the true class (dog) got 5 %; about 2.996",
 )
 
 q2 = Question(
-    "q2", "mse",
-    tests=[call([np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])], _ref_mse, name="mse"),
-           call([np.array([0.5, -1.0]), np.array([-0.5, 1.0])], _ref_mse, name="mse")],
-    hidden_tests=[call([_rng.normal(size=50), _rng.normal(size=50)], _ref_mse, name="mse"),
-                  call([_rng.normal(size=(4, 3)), _rng.normal(size=(4, 3))], _ref_mse, name="mse"),
-                  call([np.zeros(5), np.zeros(5)], _ref_mse, name="mse")],
+    "q2",
+    "mse",
+    tests=[
+        call(
+            [np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])], _ref_mse, name="mse"
+        ),
+        call([np.array([0.5, -1.0]), np.array([-0.5, 1.0])], _ref_mse, name="mse"),
+    ],
+    hidden_tests=[
+        call([_rng.normal(size=50), _rng.normal(size=50)], _ref_mse, name="mse"),
+        call(
+            [_rng.normal(size=(4, 3)), _rng.normal(size=(4, 3))], _ref_mse, name="mse"
+        ),
+        call([np.zeros(5), np.zeros(5)], _ref_mse, name="mse"),
+    ],
     hint="Subtract, square element by element, then average over *all* elements: `np.mean(...)`.",
-    solution='''
+    solution="""
 def mse(pred, target):
     return float(np.mean((pred - target) ** 2))
-''',
+""",
 )
 
 q3 = Question(
-    "q3", "binary_cross_entropy",
-    tests=[call([np.array([0.9, 0.2]), np.array([1.0, 0.0])], _ref_bce, name="binary_cross_entropy"),
-           call([np.array([0.5, 0.5, 0.5]), np.array([1.0, 0.0, 1.0])], _ref_bce, name="binary_cross_entropy")],
-    hidden_tests=[call([_rng.uniform(0.01, 0.99, size=40), (_rng.uniform(size=40) > 0.5).astype(float)],
-                       _ref_bce, name="binary_cross_entropy"),
-                  call([np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0])], _ref_bce,
-                       name="binary_cross_entropy"),
-                  call([np.array([0.3, 0.7]), np.array([0.25, 0.5])], _ref_bce,
-                       name="binary_cross_entropy (soft targets)")],
+    "q3",
+    "binary_cross_entropy",
+    tests=[
+        call(
+            [np.array([0.9, 0.2]), np.array([1.0, 0.0])],
+            _ref_bce,
+            name="binary_cross_entropy",
+        ),
+        call(
+            [np.array([0.5, 0.5, 0.5]), np.array([1.0, 0.0, 1.0])],
+            _ref_bce,
+            name="binary_cross_entropy",
+        ),
+    ],
+    hidden_tests=[
+        call(
+            [
+                _rng.uniform(0.01, 0.99, size=40),
+                (_rng.uniform(size=40) > 0.5).astype(float),
+            ],
+            _ref_bce,
+            name="binary_cross_entropy",
+        ),
+        call(
+            [np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0])],
+            _ref_bce,
+            name="binary_cross_entropy",
+        ),
+        call(
+            [np.array([0.3, 0.7]), np.array([0.25, 0.5])],
+            _ref_bce,
+            name="binary_cross_entropy (soft targets)",
+        ),
+    ],
     hint="For each example the loss is -[y log p + (1 - y) log(1 - p)]; average over the examples. "
-         "`np.log1p(-p)` computes log(1 - p) accurately when p is tiny.",
-    solution='''
+    "`np.log1p(-p)` computes log(1 - p) accurately when p is tiny.",
+    solution="""
 def binary_cross_entropy(p, y):
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
-''',
+""",
 )
 
 q4 = Question(
-    "q4", "logsumexp",
-    tests=[call([np.array([1.0, 2.0, 3.0])], _ref_logsumexp, name="logsumexp"),
-           call([np.array([1000.0, 999.0, 990.0])], _ref_logsumexp, name="logsumexp (large logits)")],
-    hidden_tests=[call([np.array([-1000.0, -1001.0, -1010.0])], _ref_logsumexp,
-                       name="logsumexp (very negative logits)"),
-                  call([np.array([42.0])], _ref_logsumexp, name="logsumexp (one element)"),
-                  call([_rng.normal(scale=300.0, size=20)], _ref_logsumexp, name="logsumexp"),
-                  call([np.array([-np.inf, 0.0, 1.0])], _ref_logsumexp,
-                       name="logsumexp (a -inf logit, i.e. a zero probability)")],
+    "q4",
+    "logsumexp",
+    tests=[
+        call([np.array([1.0, 2.0, 3.0])], _ref_logsumexp, name="logsumexp"),
+        call(
+            [np.array([1000.0, 999.0, 990.0])],
+            _ref_logsumexp,
+            name="logsumexp (large logits)",
+        ),
+    ],
+    hidden_tests=[
+        call(
+            [np.array([-1000.0, -1001.0, -1010.0])],
+            _ref_logsumexp,
+            name="logsumexp (very negative logits)",
+        ),
+        call([np.array([42.0])], _ref_logsumexp, name="logsumexp (one element)"),
+        call([_rng.normal(scale=300.0, size=20)], _ref_logsumexp, name="logsumexp"),
+        call(
+            [np.array([-np.inf, 0.0, 1.0])],
+            _ref_logsumexp,
+            name="logsumexp (a -inf logit, i.e. a zero probability)",
+        ),
+    ],
     hint="Subtract the maximum m before exponentiating, and add it back after the log: "
-         "log Σ exp(z) = m + log Σ exp(z - m). The largest term is then exp(0) = 1.",
-    solution='''
+    "log Σ exp(z) = m + log Σ exp(z - m). The largest term is then exp(0) = 1.",
+    solution="""
 def logsumexp(z):
     m = np.max(z)
     return float(m + np.log(np.sum(np.exp(z - m))))
-''',
+""",
 )
 
 q5 = Question(
-    "q5", "cross_entropy_with_grad",
-    tests=[call([np.log(_P_DOG), 1], _ref_ce_with_grad, name="cross_entropy_with_grad",
-                compare=_pair("loss", "gradient")),
-           call([np.array([2.0, -1.0, 0.5, 0.0]), 3], _ref_ce_with_grad, name="cross_entropy_with_grad",
-                compare=_pair("loss", "gradient"))],
-    hidden_tests=[call([_rng.normal(scale=3.0, size=10), 7], _ref_ce_with_grad,
-                       name="cross_entropy_with_grad", compare=_pair("loss", "gradient")),
-                  call([np.array([1000.0, 0.0, -1000.0]), 2], _ref_ce_with_grad,
-                       name="cross_entropy_with_grad (huge logits: use the log-sum-exp trick)",
-                       compare=_pair("loss", "gradient")),
-                  call([np.array([5.0, 5.0]), 0], _ref_ce_with_grad, name="cross_entropy_with_grad",
-                       compare=_pair("loss", "gradient"))],
+    "q5",
+    "cross_entropy_with_grad",
+    tests=[
+        call(
+            [np.log(_P_DOG), 1],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad",
+            compare=_pair("loss", "gradient"),
+        ),
+        call(
+            [np.array([2.0, -1.0, 0.5, 0.0]), 3],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad",
+            compare=_pair("loss", "gradient"),
+        ),
+    ],
+    hidden_tests=[
+        call(
+            [_rng.normal(scale=3.0, size=10), 7],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad",
+            compare=_pair("loss", "gradient"),
+        ),
+        call(
+            [np.array([1000.0, 0.0, -1000.0]), 2],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad (huge logits: use the log-sum-exp trick)",
+            compare=_pair("loss", "gradient"),
+        ),
+        call(
+            [np.array([5.0, 5.0]), 0],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad",
+            compare=_pair("loss", "gradient"),
+        ),
+    ],
     points=2,
     hint="loss = logsumexp(z) - z[t] (q4 helps), and the gradient is softmax(z) - one_hot(t). "
-         "Compute the softmax as exp(z - m) / Σ exp(z - m) with m = max(z).",
-    solution='''
+    "Compute the softmax as exp(z - m) / Σ exp(z - m) with m = max(z).",
+    solution="""
 def cross_entropy_with_grad(logits, target):
     m = np.max(logits)
     e = np.exp(logits - m)
@@ -159,8 +248,9 @@ def cross_entropy_with_grad(logits, target):
     grad = e / e.sum()          # softmax: a new array
     grad[target] -= 1.0         # minus the one-hot target
     return loss, grad
-''',
+""",
 )
+
 
 def _exp32_finite(z: float) -> bool:
     with np.errstate(over="ignore"):
@@ -170,12 +260,20 @@ def _exp32_finite(z: float) -> bool:
 _LIMIT32 = float(np.log(np.finfo(np.float32).max))  # 88.7228...
 
 q6 = Question(
-    "q6", "max_logit_float32",
+    "q6",
+    "max_logit_float32",
     tests=[value(_LIMIT32, name="max_logit_float32", rtol=0.0, atol=0.01)],
-    hidden_tests=[holds(lambda a: float(a) > 80 and _exp32_finite(float(a) - 0.01), "exp(max_logit_float32 - 0.01) should still be finite in float32"),
-                  holds(lambda a: float(a) + 0.02 > _LIMIT32,
-                        "exp(max_logit_float32 + 0.02) should overflow to inf in float32")],
+    hidden_tests=[
+        holds(
+            lambda a: float(a) > 80 and _exp32_finite(float(a) - 0.01),
+            "exp(max_logit_float32 - 0.01) should still be finite in float32",
+        ),
+        holds(
+            lambda a: float(a) + 0.02 > _LIMIT32,
+            "exp(max_logit_float32 + 0.02) should overflow to inf in float32",
+        ),
+    ],
     hint="exp(z) overflows when it exceeds the largest float32, `np.finfo(np.float32).max`; take its log. "
-         "Or search: try `np.exp(np.float32(z))` for growing z.",
+    "Or search: try `np.exp(np.float32(z))` for growing z.",
     solution="max_logit_float32 = float(np.log(np.finfo(np.float32).max))   # about 88.72 (float64: 709.78)",
 )

@@ -7,6 +7,7 @@ layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f,
 
 See chapter: Recurrent networks and LSTMs
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,44 +20,71 @@ from .question import Question, call
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
 
-def _cell(cls: type, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> Any:
+def _cell(
+    cls: type, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+) -> Any:
     """A dlcourse cell holding copies of the given weights."""
     cell = cls(W_ih.shape[1], W_hh.shape[1], rng=0)
-    for name, w in (("weight_ih", W_ih), ("weight_hh", W_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
+    for name, w in (
+        ("weight_ih", W_ih),
+        ("weight_hh", W_hh),
+        ("bias_ih", b_ih),
+        ("bias_hh", b_hh),
+    ):
         getattr(cell, name).data = np.array(w, dtype=float, copy=True)
     return cell
 
 
-def _weights(rng: np.random.Generator, gates: int, n_in: int, hidden: int) -> tuple[np.ndarray, ...]:
+def _weights(
+    rng: np.random.Generator, gates: int, n_in: int, hidden: int
+) -> tuple[np.ndarray, ...]:
     """Random weights of a cell, scaled like PyTorch's U(-1/√H, 1/√H) but a bit larger."""
     s = 1.5 / np.sqrt(hidden)
-    return (rng.uniform(-s, s, (gates * hidden, n_in)), rng.uniform(-s, s, (gates * hidden, hidden)),
-            rng.uniform(-s, s, gates * hidden), rng.uniform(-s, s, gates * hidden))
+    return (
+        rng.uniform(-s, s, (gates * hidden, n_in)),
+        rng.uniform(-s, s, (gates * hidden, hidden)),
+        rng.uniform(-s, s, gates * hidden),
+        rng.uniform(-s, s, gates * hidden),
+    )
 
 
 # ----------------------------------------------------------------- q1: parameter count
 def _ref_count(input_size: int, hidden_size: int) -> int:
     from dlcourse.rnn import LSTMCell
 
-    return int(sum(p.data.size for p in LSTMCell(input_size, hidden_size, rng=0).parameters()))
+    return int(
+        sum(p.data.size for p in LSTMCell(input_size, hidden_size, rng=0).parameters())
+    )
 
 
 q1 = Question(
-    "q1", "lstm_param_count",
-    tests=[call(a, _ref_count(*a), name="lstm_param_count") for a in [(2, 32), (1, 1), (10, 20)]],
-    hidden_tests=[call(a, _ref_count(*a), name="lstm_param_count") for a in [(128, 64), (3, 300)]],
+    "q1",
+    "lstm_param_count",
+    tests=[
+        call(a, _ref_count(*a), name="lstm_param_count")
+        for a in [(2, 32), (1, 1), (10, 20)]
+    ],
+    hidden_tests=[
+        call(a, _ref_count(*a), name="lstm_param_count") for a in [(128, 64), (3, 300)]
+    ],
     hint="Four gates (i, f, g, o). Each has a weight matrix for the input (H × I), one for the previous "
-         "hidden state (H × H) and, as in PyTorch, TWO bias vectors of length H (b_ih and b_hh).",
-    solution='''
+    "hidden state (H × H) and, as in PyTorch, TWO bias vectors of length H (b_ih and b_hh).",
+    solution="""
 def lstm_param_count(input_size, hidden_size):
     return 4 * hidden_size * (input_size + hidden_size + 2)
-''',
+""",
 )
 
 
 # ----------------------------------------------------------------- q2: one RNN step
-def _ref_rnn_step(x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray,
-                  b_hh: np.ndarray) -> np.ndarray:
+def _ref_rnn_step(
+    x: np.ndarray,
+    h: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
     from dlcourse.rnn import RNNCell
 
     return _cell(RNNCell, W_ih, W_hh, b_ih, b_hh)(x, h).data
@@ -64,30 +92,48 @@ def _ref_rnn_step(x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarr
 
 _rng = np.random.default_rng(11)
 _N, _I, _H = 2, 3, 4  # I != H catches a transposed or swapped weight matrix
-_X, _H0, _C0 = _rng.normal(size=(_N, _I)), _rng.normal(size=(_N, _H)), _rng.normal(size=(_N, _H))
+_X, _H0, _C0 = (
+    _rng.normal(size=(_N, _I)),
+    _rng.normal(size=(_N, _H)),
+    _rng.normal(size=(_N, _H)),
+)
 _RNN_W = _weights(_rng, 1, _I, _H)
 q2 = Question(
-    "q2", "rnn_step",
+    "q2",
+    "rnn_step",
     tests=[
         call((_X, np.zeros((_N, _H)), *_RNN_W), _ref_rnn_step, name="rnn_step"),
         call((_X, _H0, *_RNN_W), _ref_rnn_step, name="rnn_step"),
     ],
     hidden_tests=[
-        call((_rng.normal(size=(5, 6)), _rng.normal(size=(5, 2)), *_weights(_rng, 1, 6, 2)), _ref_rnn_step,
-             name="rnn_step"),
+        call(
+            (
+                _rng.normal(size=(5, 6)),
+                _rng.normal(size=(5, 2)),
+                *_weights(_rng, 1, 6, 2),
+            ),
+            _ref_rnn_step,
+            name="rnn_step",
+        ),
     ],
     hint="h_new = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh). x has shape (N, I) and W_ih (H, I), "
-         "so the input term is x @ W_ih.T, of shape (N, H).",
-    solution='''
+    "so the input term is x @ W_ih.T, of shape (N, H).",
+    solution="""
 def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
     return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
-''',
+""",
 )
 
 
 # ----------------------------------------------------------------- q3: the forget gate
-def _ref_forget(x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray,
-                b_hh: np.ndarray) -> np.ndarray:
+def _ref_forget(
+    x: np.ndarray,
+    h: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
     from dlcourse.rnn import LSTMCell
 
     cell = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)
@@ -96,32 +142,52 @@ def _ref_forget(x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray
 
 
 _LSTM_W = _weights(_rng, 4, _I, _H)
-_BIASED = (_LSTM_W[0], _LSTM_W[1], _LSTM_W[2] + np.repeat([0.0, 2.0, -1.0, 0.5], _H), _LSTM_W[3])
+_BIASED = (
+    _LSTM_W[0],
+    _LSTM_W[1],
+    _LSTM_W[2] + np.repeat([0.0, 2.0, -1.0, 0.5], _H),
+    _LSTM_W[3],
+)
 q3 = Question(
-    "q3", "forget_gate",
+    "q3",
+    "forget_gate",
     tests=[
         call((_X, _H0, *_LSTM_W), _ref_forget, name="forget_gate"),
         call((_X, np.zeros((_N, _H)), *_BIASED), _ref_forget, name="forget_gate"),
     ],
     hidden_tests=[
-        call((_rng.normal(size=(3, 5)), _rng.normal(size=(3, 3)), *_weights(_rng, 4, 5, 3)), _ref_forget,
-             name="forget_gate"),
+        call(
+            (
+                _rng.normal(size=(3, 5)),
+                _rng.normal(size=(3, 3)),
+                *_weights(_rng, 4, 5, 3),
+            ),
+            _ref_forget,
+            name="forget_gate",
+        ),
     ],
     hint="Compute all four pre-activations at once, z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, of shape "
-         "(N, 4H). PyTorch stacks the gates in the order i, f, g, o, so the forget gate is the SECOND "
-         "block of H columns, z[:, H:2*H], passed through the sigmoid.",
-    solution='''
+    "(N, 4H). PyTorch stacks the gates in the order i, f, g, o, so the forget gate is the SECOND "
+    "block of H columns, z[:, H:2*H], passed through the sigmoid.",
+    solution="""
 def forget_gate(x, h, W_ih, W_hh, b_ih, b_hh):
     H = h.shape[1]
     z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
     return 1 / (1 + np.exp(-z[:, H:2 * H]))
-''',
+""",
 )
 
 
 # ----------------------------------------------------------------- q4: one LSTM step
-def _ref_lstm_step(x: np.ndarray, h: np.ndarray, c: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray,
-                   b_ih: np.ndarray, b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ref_lstm_step(
+    x: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     from dlcourse.rnn import LSTMCell
 
     h_new, c_new = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)(x, (h, c))
@@ -129,21 +195,46 @@ def _ref_lstm_step(x: np.ndarray, h: np.ndarray, c: np.ndarray, W_ih: np.ndarray
 
 
 q4 = Question(
-    "q4", "lstm_step", points=2,
+    "q4",
+    "lstm_step",
+    points=2,
     tests=[
-        call((_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W), _ref_lstm_step, name="lstm_step",
-             compare=parts("h", "c")),
-        call((_X, _H0, _C0, *_LSTM_W), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
-        call((_X, _H0, 3 * _C0, *_BIASED), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
+        call(
+            (_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W),
+            _ref_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
+        call(
+            (_X, _H0, _C0, *_LSTM_W),
+            _ref_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
+        call(
+            (_X, _H0, 3 * _C0, *_BIASED),
+            _ref_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
     ],
     hidden_tests=[
-        call((_rng.normal(size=(4, 2)), _rng.normal(size=(4, 5)), _rng.normal(size=(4, 5)),
-              *_weights(_rng, 4, 2, 5)), _ref_lstm_step, name="lstm_step", compare=parts("h", "c")),
+        call(
+            (
+                _rng.normal(size=(4, 2)),
+                _rng.normal(size=(4, 5)),
+                _rng.normal(size=(4, 5)),
+                *_weights(_rng, 4, 2, 5),
+            ),
+            _ref_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
     ],
     hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
-         "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
-         "h_new = o * tanh(c_new). Return (h_new, c_new).",
-    solution='''
+    "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
+    "h_new = o * tanh(c_new). Return (h_new, c_new).",
+    solution="""
 def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
     H = h.shape[1]
     z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
@@ -152,13 +243,19 @@ def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
     g = np.tanh(z[:, 2 * H:3 * H])
     c_new = f * c + i * g
     return o * np.tanh(c_new), c_new
-''',
+""",
 )
 
 
 # ----------------------------------------------------------------- q5: an RNN over a sequence
-def _ref_rnn_forward(X: np.ndarray, h0: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray,
-                     b_hh: np.ndarray) -> np.ndarray:
+def _ref_rnn_forward(
+    X: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
     from dlcourse.rnn import RNN
 
     layer = RNN(W_ih.shape[1], W_hh.shape[1], rng=0)
@@ -168,25 +265,34 @@ def _ref_rnn_forward(X: np.ndarray, h0: np.ndarray, W_ih: np.ndarray, W_hh: np.n
 
 _SEQ = _rng.normal(size=(_N, 6, _I))
 q5 = Question(
-    "q5", "rnn_forward", points=2,
+    "q5",
+    "rnn_forward",
+    points=2,
     tests=[
         call((_SEQ, np.zeros((_N, _H)), *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
         call((_SEQ, _H0, *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
         call((_SEQ[:, :1], _H0, *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
     ],
     hidden_tests=[
-        call((_rng.normal(size=(3, 12, 2)), _rng.normal(size=(3, 5)), *_weights(_rng, 1, 2, 5)),
-             _ref_rnn_forward, name="rnn_forward"),
+        call(
+            (
+                _rng.normal(size=(3, 12, 2)),
+                _rng.normal(size=(3, 5)),
+                *_weights(_rng, 1, 2, 5),
+            ),
+            _ref_rnn_forward,
+            name="rnn_forward",
+        ),
     ],
     hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
-         "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
-         "(np.stack(states, axis=1)). You may reuse your rnn_step.",
-    solution='''
+    "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
+    "(np.stack(states, axis=1)). You may reuse your rnn_step.",
+    solution="""
 def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
     h, states = h0, []
     for t in range(X.shape[1]):
         h = np.tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
         states.append(h)
     return np.stack(states, axis=1)
-''',
+""",
 )

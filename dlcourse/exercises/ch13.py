@@ -6,6 +6,7 @@ against scikit-learn, hand-computed values and PyTorch's autograd); never from t
 
 See chapter: Applications and challenges
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,18 +26,25 @@ def _ref_pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
 
 
 q1 = Question(
-    "q1", "precision_recall",
-    tests=[call(a, _ref_pr, name="precision_recall") for a in [(3, 2, 2), (80, 20, 120), (0, 0, 100)]],
-    hidden_tests=[call(a, _ref_pr, name="precision_recall") for a in [(1, 0, 0), (7, 93, 3), (0, 5, 5)]],
+    "q1",
+    "precision_recall",
+    tests=[
+        call(a, _ref_pr, name="precision_recall")
+        for a in [(3, 2, 2), (80, 20, 120), (0, 0, 100)]
+    ],
+    hidden_tests=[
+        call(a, _ref_pr, name="precision_recall")
+        for a in [(1, 0, 0), (7, 93, 3), (0, 5, 5)]
+    ],
     hint="precision = TP / (TP + FP): of the alarms, how many were real. recall = TP / (TP + FN): of "
-         "the real cases, how many were caught. When there is no alarm at all (TP + FP = 0) return 0.0 "
-         "for the precision; when there is no positive (TP + FN = 0), 0.0 for the recall.",
-    solution='''
+    "the real cases, how many were caught. When there is no alarm at all (TP + FP = 0) return 0.0 "
+    "for the precision; when there is no positive (TP + FN = 0), 0.0 for the recall.",
+    solution="""
 def precision_recall(tp, fp, fn):
     precision = tp / (tp + fp) if tp + fp > 0 else 0.0
     recall = tp / (tp + fn) if tp + fn > 0 else 0.0
     return precision, recall
-''',
+""",
 )
 
 
@@ -51,24 +59,41 @@ _rng = np.random.default_rng(13)
 _P = np.array([1, 1, 1, 0, 1, 0, 0, 0, 0, 1])
 _G = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
 q2 = Question(
-    "q2", "demographic_parity_gap",
+    "q2",
+    "demographic_parity_gap",
     tests=[
         call((_P, _G), _ref_dp, name="demographic_parity_gap"),
-        call((_rng.integers(0, 2, 50), _rng.integers(0, 2, 50)), _ref_dp, name="demographic_parity_gap"),
-        call((np.array([1, 0, 1, 0]), np.array([5, 5, 7, 7])), _ref_dp, name="demographic_parity_gap"),
+        call(
+            (_rng.integers(0, 2, 50), _rng.integers(0, 2, 50)),
+            _ref_dp,
+            name="demographic_parity_gap",
+        ),
+        call(
+            (np.array([1, 0, 1, 0]), np.array([5, 5, 7, 7])),
+            _ref_dp,
+            name="demographic_parity_gap",
+        ),
     ],
     hidden_tests=[
-        call((_rng.integers(0, 2, 60), _rng.integers(0, 3, 60)), _ref_dp, name="demographic_parity_gap"),
-        call((np.array([0, 0, 1, 1, 1]), np.array([1, 1, 0, 0, 0])), _ref_dp, name="demographic_parity_gap"),
+        call(
+            (_rng.integers(0, 2, 60), _rng.integers(0, 3, 60)),
+            _ref_dp,
+            name="demographic_parity_gap",
+        ),
+        call(
+            (np.array([0, 0, 1, 1, 1]), np.array([1, 1, 0, 0, 0])),
+            _ref_dp,
+            name="demographic_parity_gap",
+        ),
     ],
     hint="For every group g in np.unique(group), the selection rate is y_pred[group == g].mean(). "
-         "The gap is the largest rate minus the smallest one (groups need not be 0 and 1, and there may "
-         "be more than two).",
-    solution='''
+    "The gap is the largest rate minus the smallest one (groups need not be 0 and 1, and there may "
+    "be more than two).",
+    solution="""
 def demographic_parity_gap(y_pred, group):
     rates = [y_pred[group == g].mean() for g in np.unique(group)]
     return float(max(rates) - min(rates))
-''',
+""",
 )
 
 
@@ -80,27 +105,45 @@ def _ref_w(y: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 q3 = Question(
-    "q3", "reweighting_weights", points=2,
+    "q3",
+    "reweighting_weights",
+    points=2,
     tests=[
-        call((np.array([1, 1, 0, 0]), np.array([0, 0, 0, 1])), _ref_w, name="reweighting_weights"),
+        call(
+            (np.array([1, 1, 0, 0]), np.array([0, 0, 0, 1])),
+            _ref_w,
+            name="reweighting_weights",
+        ),
         call((_P, _G), _ref_w, name="reweighting_weights"),
-        call((_rng.integers(0, 2, 40), _rng.integers(0, 2, 40)), _ref_w, name="reweighting_weights"),
+        call(
+            (_rng.integers(0, 2, 40), _rng.integers(0, 2, 40)),
+            _ref_w,
+            name="reweighting_weights",
+        ),
     ],
     hidden_tests=[
-        call((_rng.integers(0, 2, 80), _rng.integers(0, 3, 80)), _ref_w, name="reweighting_weights"),
-        call((np.array([1, 0, 1, 0, 1, 1]), np.array([0, 0, 1, 1, 2, 2])), _ref_w, name="reweighting_weights"),
+        call(
+            (_rng.integers(0, 2, 80), _rng.integers(0, 3, 80)),
+            _ref_w,
+            name="reweighting_weights",
+        ),
+        call(
+            (np.array([1, 0, 1, 0, 1, 1]), np.array([0, 0, 1, 1, 2, 2])),
+            _ref_w,
+            name="reweighting_weights",
+        ),
     ],
     hint="For the example i in cell (g, y): w_i = P(g) · P(y) / P(g, y), where P(g) = mean(group == g), "
-         "P(y) = mean(labels == y) and P(g, y) = mean((group == g) & (labels == y)). Return a float "
-         "array of the same length as y.",
-    solution='''
+    "P(y) = mean(labels == y) and P(g, y) = mean((group == g) & (labels == y)). Return a float "
+    "array of the same length as y.",
+    solution="""
 def reweighting_weights(y, group):
     w = np.empty(len(y))
     for i in range(len(y)):
         in_g, in_y = group == group[i], y == y[i]
         w[i] = in_g.mean() * in_y.mean() / (in_g & in_y).mean()
     return w
-''',
+""",
 )
 
 
@@ -117,14 +160,19 @@ def _ref_ig(x: np.ndarray, baseline: np.ndarray, steps: int) -> np.ndarray:
     from dlcourse.interpret import riemann_weights
 
     alphas, weights = riemann_weights(steps, "trapezoid")
-    avg = sum(w * _grad_sum_sin(baseline + a * (x - baseline)) for a, w in zip(alphas, weights))
+    avg = sum(
+        w * _grad_sum_sin(baseline + a * (x - baseline))
+        for a, w in zip(alphas, weights)
+    )
     return (x - baseline) * avg
 
 
 def _student_ig(answer):
     """Wrap the student's integrated_gradients(grad_f, x, baseline, steps) for one fixed grad_f."""
+
     def f(x, baseline, steps):
         return answer(_grad_sum_sin, x, baseline, steps)
+
     f.__name__ = "integrated_gradients"
     return f
 
@@ -134,14 +182,19 @@ def _ig_test(args):
 
     def test(answer, variable=None):
         if not callable(answer):
-            raise AssertionError(f"`integrated_gradients` should be a function, but it is a {type(answer).__name__}")
+            raise AssertionError(
+                f"`integrated_gradients` should be a function, but it is a {type(answer).__name__}"
+            )
         inner(_student_ig(answer), variable)
+
     return test
 
 
 _X4 = np.array([1.0, -2.0, 0.5])
 q4 = Question(
-    "q4", "integrated_gradients", points=3,
+    "q4",
+    "integrated_gradients",
+    points=3,
     tests=[
         _ig_test((_X4, np.zeros(3), 4)),
         _ig_test((_X4, np.zeros(3), 32)),
@@ -152,14 +205,14 @@ q4 = Question(
         _ig_test((_rng.normal(size=6), _rng.normal(size=6), 50)),
     ],
     hint="Make steps + 1 points alpha = k / steps, k = 0..steps. At each, evaluate grad_f(baseline + alpha "
-         "* (x - baseline)). Average those gradients with the trapezoid weights (1/steps each, but "
-         "1/(2·steps) for the first and the last point), then multiply element-wise by (x - baseline).",
-    solution='''
+    "* (x - baseline)). Average those gradients with the trapezoid weights (1/steps each, but "
+    "1/(2·steps) for the first and the last point), then multiply element-wise by (x - baseline).",
+    solution="""
 def integrated_gradients(grad_f, x, baseline, steps):
     total = np.zeros_like(x, dtype=float)
     for k in range(steps + 1):
         weight = (0.5 if k in (0, steps) else 1.0) / steps
         total += weight * grad_f(baseline + k / steps * (x - baseline))
     return (x - baseline) * total
-''',
+""",
 )

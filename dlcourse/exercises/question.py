@@ -16,6 +16,7 @@ and :func:`holds` (a named property) build the usual ones.
 
 See chapter: The artificial neuron (the exercises of every chapter use it)
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,15 +41,28 @@ def _short(x: Any) -> str:
 
     if isinstance(x, np.ndarray):
         if x.size <= 8:
-            return "np.array(" + np.array2string(x, precision=4, separator=", ").replace("\n", "") + ")"
+            return (
+                "np.array("
+                + np.array2string(x, precision=4, separator=", ").replace("\n", "")
+                + ")"
+            )
         return f"<array of shape {x.shape}>"
     r = repr(x)
     return r if len(r) <= 60 else r[:57] + "..."
 
 
-def call(args: Sequence[Any], expected: Any, *, kwargs: Mapping[str, Any] | None = None,
-         name: str | None = None, rtol: float = 1e-6, atol: float = 1e-8, check_dtype: bool = True,
-         new_array: bool = True, compare: Callable[[Any, Any, str], None] | None = None) -> Test:
+def call(
+    args: Sequence[Any],
+    expected: Any,
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    check_dtype: bool = True,
+    new_array: bool = True,
+    compare: Callable[[Any, Any, str], None] | None = None,
+) -> Test:
     """A test that calls the answer with ``args``/``kwargs`` and compares the result.
 
     Args:
@@ -62,39 +76,67 @@ def call(args: Sequence[Any], expected: Any, *, kwargs: Mapping[str, Any] | None
 
     def test(answer: Any, variable: str | None = None) -> None:
         fname = name or variable or getattr(answer, "__name__", "your function")
-        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        shown = ", ".join(
+            [_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()]
+        )
         what = f"{fname}({shown})"
         if not callable(answer):
-            raise AssertionError(f"`{fname}` should be a function, but it is a {type(answer).__name__}")
+            raise AssertionError(
+                f"`{fname}` should be a function, but it is a {type(answer).__name__}"
+            )
         a_args, a_kwargs = copy.deepcopy(list(args)), copy.deepcopy(kwargs)
         try:
             result = answer(*a_args, **a_kwargs)
         except (NotImplementedError, AssertionError):
             raise
-        except Exception as err:  # the student's code crashed: say where, not a traceback
+        except (
+            Exception
+        ) as err:  # the student's code crashed: say where, not a traceback
             raise AssertionError(f"{what} raised {type(err).__name__}: {err}") from err
-        ref = expected(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs)) if callable(expected) else expected
+        ref = (
+            expected(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+            if callable(expected)
+            else expected
+        )
         for i, (orig, after) in enumerate(zip(args, a_args)):
             assert_unchanged(orig, after, what=f"{what}: input argument {i + 1}")
         for k in kwargs:
             assert_unchanged(kwargs[k], a_kwargs[k], what=f"{what}: input `{k}`")
         if new_array:
             assert_new_array(result, *a_args, *a_kwargs.values(), what=what)
-        (compare or (lambda act, exp, w: assert_close(act, exp, w, rtol=rtol, atol=atol,
-                                                      check_dtype=check_dtype)))(result, ref, what)
+        (
+            compare
+            or (
+                lambda act, exp, w: assert_close(
+                    act, exp, w, rtol=rtol, atol=atol, check_dtype=check_dtype
+                )
+            )
+        )(result, ref, what)
 
     test.takes_variable = True  # type: ignore[attr-defined]
     return test
 
 
-def value(expected: Any, *, name: str | None = None, rtol: float = 1e-6, atol: float = 1e-8,
-          check_dtype: bool = True) -> Test:
+def value(
+    expected: Any,
+    *,
+    name: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    check_dtype: bool = True,
+) -> Test:
     """A test comparing the answer itself (a number or an array) with ``expected``."""
 
     def test(answer: Any, variable: str | None = None) -> None:
         label = name or variable
-        assert_close(answer, expected, f"`{label}`" if label else "your answer", rtol=rtol, atol=atol,
-                     check_dtype=check_dtype)
+        assert_close(
+            answer,
+            expected,
+            f"`{label}`" if label else "your answer",
+            rtol=rtol,
+            atol=atol,
+            check_dtype=check_dtype,
+        )
 
     test.takes_variable = True  # type: ignore[attr-defined]
     return test
@@ -113,7 +155,9 @@ def holds(prop: Callable[[Any], bool], message: str) -> Test:
         except (NotImplementedError, AssertionError):
             raise
         except Exception as err:
-            raise AssertionError(f"{message} (checking it raised {type(err).__name__}: {err})") from err
+            raise AssertionError(
+                f"{message} (checking it raised {type(err).__name__}: {err})"
+            ) from err
         import numpy as np
 
         # Exactly True: an object whose __bool__ or __eq__ always says yes does not count.
@@ -136,9 +180,16 @@ class Question:
         points: what the graded test cell is worth (informative).
     """
 
-    def __init__(self, name: str, variable: str, tests: Iterable[Test], hint: str,
-                 solution: str | Callable[..., Any], hidden_tests: Iterable[Test] = (),
-                 points: float = 1) -> None:
+    def __init__(
+        self,
+        name: str,
+        variable: str,
+        tests: Iterable[Test],
+        hint: str,
+        solution: str | Callable[..., Any],
+        hidden_tests: Iterable[Test] = (),
+        points: float = 1,
+    ) -> None:
         self.name, self.variable, self.points = name, variable, points
         self.tests, self.hidden_tests = list(tests), list(hidden_tests)
         self._hint, self._solution = hint, solution
@@ -146,7 +197,9 @@ class Question:
             raise ValueError(f"Question {name}: needs at least one visible test")
 
     def __repr__(self) -> str:
-        return f"Question({self.name!r}, variable={self.variable!r}, points={self.points})"
+        return (
+            f"Question({self.name!r}, variable={self.variable!r}, points={self.points})"
+        )
 
     # ------------------------------------------------------------------ feedback
     def _not_implemented(self, detail: str = "") -> NotImplementedError:
@@ -156,11 +209,15 @@ class Question:
     def _answer(self, namespace: Mapping[str, Any] | None) -> Any:
         ns = namespace if namespace is not None else vars(sys.modules["__main__"])
         if self.variable not in ns:
-            raise self._not_implemented(f"`{self.variable}` is not defined yet: "
-                                        f"write it, then run its cell before this one")
+            raise self._not_implemented(
+                f"`{self.variable}` is not defined yet: "
+                f"write it, then run its cell before this one"
+            )
         return ns[self.variable]
 
-    def _run(self, tests: list[Test], namespace: Mapping[str, Any] | None, hidden: bool) -> None:
+    def _run(
+        self, tests: list[Test], namespace: Mapping[str, Any] | None, hidden: bool
+    ) -> None:
         try:
             answer = self._answer(namespace)
             for test in tests:
@@ -181,8 +238,15 @@ class Question:
             print(f"✗ {msg}")
             raise AssertionError(msg) from None
         label = "hidden tests passed" if hidden else "Correct"
-        print(f"✓ {self.name}: {label}" + ("" if hidden else f" — `{self.variable}` passes all "
-                                          f"{len(tests)} check{'s' * (len(tests) != 1)}"))
+        print(
+            f"✓ {self.name}: {label}"
+            + (
+                ""
+                if hidden
+                else f" — `{self.variable}` passes all "
+                f"{len(tests)} check{'s' * (len(tests) != 1)}"
+            )
+        )
 
     def check(self, namespace: Mapping[str, Any] | None = None) -> None:
         """Run the visible tests on the notebook's ``variable``; print the verdict, raise if wrong.
@@ -201,7 +265,11 @@ class Question:
 
     def solution_source(self) -> str:
         """The reference solution's source code."""
-        src = self._solution if isinstance(self._solution, str) else inspect.getsource(self._solution)
+        src = (
+            self._solution
+            if isinstance(self._solution, str)
+            else inspect.getsource(self._solution)
+        )
         return textwrap.dedent(src).strip("\n")
 
     def solution(self) -> None:

@@ -31,19 +31,43 @@ from dlcourse.grading.notebook import (
     release_notebook,
 )
 
-__all__ = ["COLUMNS", "Result", "UnreadableNotebook", "assemble", "grade", "grade_submission",
-           "graded_cells", "read_gradebook", "read_notebook", "release", "release_notebook",
-           "student_name", "write_gradebook"]
+__all__ = [
+    "COLUMNS",
+    "Result",
+    "UnreadableNotebook",
+    "assemble",
+    "grade",
+    "grade_submission",
+    "graded_cells",
+    "read_gradebook",
+    "read_notebook",
+    "release",
+    "release_notebook",
+    "student_name",
+    "write_gradebook",
+]
 
 
 def _grade_rows(source, submission, student, kwargs):
-    return student, [r.as_row() for r in grade_submission(source, submission, student, **kwargs)]
+    return student, [
+        r.as_row() for r in grade_submission(source, submission, student, **kwargs)
+    ]
 
 
-def grade(source, submissions, out: str | Path, *, timeout: float = 30.0, jobs: int = 1,
-          feedback: str | Path | None = None, feedback_format: str = "md",
-          memory_mb: float | None = 2048, resume: bool = False, progress=None,
-          **kwargs) -> list[dict]:
+def grade(
+    source,
+    submissions,
+    out: str | Path,
+    *,
+    timeout: float = 30.0,
+    jobs: int = 1,
+    feedback: str | Path | None = None,
+    feedback_format: str = "md",
+    memory_mb: float | None = 2048,
+    resume: bool = False,
+    progress=None,
+    **kwargs,
+) -> list[dict]:
     """Grade every submission against ``source`` and write the gradebook ``out``.
 
     The gradebook is rewritten (atomically) after each student, so an interrupted batch keeps
@@ -59,7 +83,9 @@ def grade(source, submissions, out: str | Path, *, timeout: float = 30.0, jobs: 
         sub = Path(sub)
         name = student_name(sub, source)
         if name in seen:
-            raise ValueError(f"two submissions for student {name!r}: {seen[name]} and {sub}")
+            raise ValueError(
+                f"two submissions for student {name!r}: {seen[name]} and {sub}"
+            )
         seen[name] = sub
         todo.append((name, sub))
     if resume:
@@ -70,7 +96,9 @@ def grade(source, submissions, out: str | Path, *, timeout: float = 30.0, jobs: 
     def record(student, rows):
         update_gradebook(out, student, rows)
         if feedback is not None:
-            write_feedback(feedback, student, rows, title=source.stem, fmt=feedback_format)
+            write_feedback(
+                feedback, student, rows, title=source.stem, fmt=feedback_format
+            )
         if progress is not None:
             progress(student, rows)
 
@@ -79,7 +107,9 @@ def grade(source, submissions, out: str | Path, *, timeout: float = 30.0, jobs: 
             record(*_grade_rows(source, sub, name, kw))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_grade_rows, source, sub, name, kw) for name, sub in todo]
+            futures = [
+                pool.submit(_grade_rows, source, sub, name, kw) for name, sub in todo
+            ]
             for fut in as_completed(futures):
                 record(*fut.result())
     if not Path(out).exists():

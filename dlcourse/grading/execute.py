@@ -69,7 +69,9 @@ class Result:
         return asdict(self)
 
 
-def _write_kernelspec(directory: Path, memory_mb: float | None, cpu_seconds: int | None) -> Path:
+def _write_kernelspec(
+    directory: Path, memory_mb: float | None, cpu_seconds: int | None
+) -> Path:
     argv = [sys.executable, "-m", "dlcourse.grading.kernel"]
     if memory_mb:
         argv += ["--memory-mb", str(memory_mb)]
@@ -84,8 +86,14 @@ def _write_kernelspec(directory: Path, memory_mb: float | None, cpu_seconds: int
         "language": "python",
         # fewer malloc arenas and one BLAS thread: far less reserved address space under
         # RLIMIT_AS, and parallel jobs do not fight over the cores.
-        "env": {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"},
+        "env": {
+            "MALLOC_ARENA_MAX": "2",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         "metadata": {"debugger": False},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
@@ -141,7 +149,10 @@ def grade_submission(
     try:
         sub_nb = read_notebook(submission)
     except UnreadableNotebook as exc:
-        return [Result(student, q.grade_id, 0.0, q.points, UNREADABLE, str(exc)) for q in questions]
+        return [
+            Result(student, q.grade_id, 0.0, q.points, UNREADABLE, str(exc))
+            for q in questions
+        ]
 
     nb = assemble(source_nb, sub_nb, fresh_packages)
     outcome: dict[str, tuple[str, str]] = {}  # grade_id -> (status, message)
@@ -151,18 +162,27 @@ def grade_submission(
         tmp = Path(tmp)
         workdir = tmp / "work"
         workdir.mkdir()
-        ksm = KernelSpecManager(kernel_dirs=[str(_write_kernelspec(tmp, memory_mb, None))])
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, transport="ipc",
-                                connection_file=str(tmp / "kernel.json"), ip=str(tmp / "ipc"))
+        ksm = KernelSpecManager(
+            kernel_dirs=[str(_write_kernelspec(tmp, memory_mb, None))]
+        )
+        km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=ksm,
+            transport="ipc",
+            connection_file=str(tmp / "kernel.json"),
+            ip=str(tmp / "ipc"),
+        )
         client = NotebookClient(
             nb,
             km=km,
             timeout=timeout,
             startup_timeout=startup_timeout,
             interrupt_on_timeout=True,
-            error_on_timeout={"ename": TIMEOUT_ENAME,
-                              "evalue": f"the cell ran longer than {timeout:g} s and was interrupted",
-                              "traceback": []},
+            error_on_timeout={
+                "ename": TIMEOUT_ENAME,
+                "evalue": f"the cell ran longer than {timeout:g} s and was interrupted",
+                "traceback": [],
+            },
             allow_errors=False,
             raise_on_iopub_timeout=False,
             record_timing=False,
@@ -184,8 +204,10 @@ def grade_submission(
                     if exc.ename == TIMEOUT_ENAME:
                         _recover_after_timeout(client, timeout)
                     if q is not None:
-                        outcome[gid] = (_status_for(exc.ename),
-                                        _error_text(exc.ename, exc.evalue, q.hidden_lines))
+                        outcome[gid] = (
+                            _status_for(exc.ename),
+                            _error_text(exc.ename, exc.evalue, q.hidden_lines),
+                        )
                 except (DeadKernelError, CellTimeoutError, RuntimeError):
                     # the kernel is gone (os._exit, a segfault, the memory limit hit in C code)
                     where = f"cell {index}" + (f" ({gid})" if gid else "")
@@ -199,8 +221,16 @@ def grade_submission(
     results = []
     for q in questions:
         if not q.autograded:
-            results.append(Result(student, q.grade_id, 0.0, q.points, MANUAL,
-                                  "this answer is graded by hand"))
+            results.append(
+                Result(
+                    student,
+                    q.grade_id,
+                    0.0,
+                    q.points,
+                    MANUAL,
+                    "this answer is graded by hand",
+                )
+            )
             continue
         if q.grade_id in outcome:
             status, message = outcome[q.grade_id]
@@ -208,8 +238,16 @@ def grade_submission(
             status, message = KERNEL_DIED, died_at + "; this test did not run"
         else:
             status, message = GRADER_ERROR, "this test cell did not run"
-        results.append(Result(student, q.grade_id, q.points if status == PASSED else 0.0,
-                              q.points, status, message))
+        results.append(
+            Result(
+                student,
+                q.grade_id,
+                q.points if status == PASSED else 0.0,
+                q.points,
+                status,
+                message,
+            )
+        )
     return results
 
 
@@ -220,7 +258,9 @@ def _recover_after_timeout(client: NotebookClient, timeout: float) -> None:
         msg_id = kc.execute("", silent=True, store_history=False)
         deadline = time.monotonic() + min(timeout, 5.0)
         while time.monotonic() < deadline:
-            reply = run_sync(kc.get_shell_msg)(timeout=max(0.05, deadline - time.monotonic()))
+            reply = run_sync(kc.get_shell_msg)(
+                timeout=max(0.05, deadline - time.monotonic())
+            )
             if reply["parent_header"].get("msg_id") == msg_id:
                 return
     except Exception:

@@ -29,13 +29,20 @@ def feedback_markdown(student: str, rows, title: str = "") -> str:
     rows = list(rows)
     got = sum(float(r["points"]) for r in rows)
     total = sum(float(r["max_points"]) for r in rows)
-    lines = [f"# Feedback for {student}" + (f" — {title}" if title else ""), "",
-             f"**Score: {got:g} / {total:g}**", "",
-             "| question | points | result | message |", "|---|---|---|---|"]
+    lines = [
+        f"# Feedback for {student}" + (f" — {title}" if title else ""),
+        "",
+        f"**Score: {got:g} / {total:g}**",
+        "",
+        "| question | points | result | message |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
         msg = str(r.get("message", "")).replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {r['question']} | {float(r['points']):g} / {float(r['max_points']):g} | "
-                     f"{STATUS_WORDS.get(r['status'], r['status'])} | {msg} |")
+        lines.append(
+            f"| {r['question']} | {float(r['points']):g} / {float(r['max_points']):g} | "
+            f"{STATUS_WORDS.get(r['status'], r['status'])} | {msg} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -48,16 +55,20 @@ def feedback_html(student: str, rows, title: str = "") -> str:
     body = "".join(
         f"<tr><td>{e(r['question'])}</td><td>{float(r['points']):g} / {float(r['max_points']):g}</td>"
         f"<td>{e(STATUS_WORDS.get(r['status'], r['status']))}</td><td>{e(str(r.get('message', '')))}</td></tr>"
-        for r in rows)
+        for r in rows
+    )
     head = f"Feedback for {e(student)}" + (f" — {e(title)}" if title else "")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{head}</title></head><body>"
-            f"<h1>{head}</h1><p><strong>Score: {got:g} / {total:g}</strong></p>"
-            "<table border='1'><tr><th>question</th><th>points</th><th>result</th><th>message</th></tr>"
-            f"{body}</table></body></html>\n")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{head}</title></head><body>"
+        f"<h1>{head}</h1><p><strong>Score: {got:g} / {total:g}</strong></p>"
+        "<table border='1'><tr><th>question</th><th>points</th><th>result</th><th>message</th></tr>"
+        f"{body}</table></body></html>\n"
+    )
 
 
-def write_feedback(directory: str | Path, student: str, rows, title: str = "",
-                   fmt: str = "md") -> Path:
+def write_feedback(
+    directory: str | Path, student: str, rows, title: str = "", fmt: str = "md"
+) -> Path:
     """Write ``DIR/<student>.md`` (or ``.html``) and return its path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,17 @@ import resource
 import sys
 
 
-def apply_limits(memory_mb: float | None = None, cpu_seconds: int | None = None) -> None:
+def apply_limits(
+    memory_mb: float | None = None, cpu_seconds: int | None = None
+) -> None:
     """Set the address-space and CPU-time limits of the current process (and its children)."""
     if memory_mb:
         limit = int(memory_mb * 1024 * 1024)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if cpu_seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5))
+        resource.setrlimit(
+            resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5)
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -60,13 +60,24 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
                 raise ValueError(f"unknown cell type {cell.get('cell_type')!r}")
             if not isinstance(cell.get("source", ""), str):
                 raise ValueError("cell source is not text")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError,
-            AttributeError, KeyError) as exc:
-        raise UnreadableNotebook(f"{Path(path).name} is not a readable notebook: "
-                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    except (
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+    ) as exc:
+        raise UnreadableNotebook(
+            f"{Path(path).name} is not a readable notebook: "
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        ) from None
     except Exception as exc:  # nbformat raises its own validation/reader errors
-        raise UnreadableNotebook(f"{Path(path).name} is not a readable notebook: "
-                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        raise UnreadableNotebook(
+            f"{Path(path).name} is not a readable notebook: "
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        ) from None
     return nb
 
 
@@ -154,7 +165,11 @@ def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if is_solution(cell):
             cell.source = strip_solutions(cell.source, cell.cell_type)
-        cell.source = strip_hidden_tests(cell.source) if BEGIN_HIDDEN in cell.source else cell.source
+        cell.source = (
+            strip_hidden_tests(cell.source)
+            if BEGIN_HIDDEN in cell.source
+            else cell.source
+        )
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -171,7 +186,9 @@ def release(sources, out_dir: str | Path) -> list[Path]:
         nb = release_notebook(read_notebook(src))
         target = out_dir / src.name
         if target.resolve() == src.resolve():
-            raise ValueError(f"refusing to overwrite the source {src} with its student copy")
+            raise ValueError(
+                f"refusing to overwrite the source {src} with its student copy"
+            )
         nbformat.write(nb, target)
         written.append(target)
     return written
@@ -190,7 +207,9 @@ def graded_cells(source_nb: nbformat.NotebookNode) -> list[GradedCell]:
         except (TypeError, ValueError):
             points = 0.0
         autograded = cell.cell_type == "code" and not is_solution(cell)
-        cells.append(GradedCell(gid, points, autograded, hidden_test_lines(cell.source)))
+        cells.append(
+            GradedCell(gid, points, autograded, hidden_test_lines(cell.source))
+        )
     return cells
 
 
@@ -200,14 +219,18 @@ def graded_cells(source_nb: nbformat.NotebookNode) -> list[GradedCell]:
 # ---------------------------------------------------------------------------------------------
 FRESH_PACKAGES = ("dlcourse.exercises",)
 
-_IMPORT_RE = re.compile(r"^(?P<indent>\s*)(?:from\s+(?P<from>[\w.]+)\s+import\b|import\s+(?P<imp>[\w.]+))")
+_IMPORT_RE = re.compile(
+    r"^(?P<indent>\s*)(?:from\s+(?P<from>[\w.]+)\s+import\b|import\s+(?P<imp>[\w.]+))"
+)
 
 
 def fresh_import_preamble(packages) -> str:
     """One line that drops ``packages`` (and their submodules) from ``sys.modules``."""
     prefixes = tuple(packages)
-    return ("import sys as __dlc_sys; [__dlc_sys.modules.pop(__k, None) for __k in "
-            f"list(__dlc_sys.modules) if __k in {prefixes!r} or __k.startswith({tuple(p + '.' for p in prefixes)!r})]")
+    return (
+        "import sys as __dlc_sys; [__dlc_sys.modules.pop(__k, None) for __k in "
+        f"list(__dlc_sys.modules) if __k in {prefixes!r} or __k.startswith({tuple(p + '.' for p in prefixes)!r})]"
+    )
 
 
 def rewrite_fresh_imports(source: str, packages=FRESH_PACKAGES) -> str:
@@ -242,7 +265,9 @@ def _clean_student_cell(cell):
     return cell
 
 
-def assemble(source_nb, submission_nb, fresh_packages=FRESH_PACKAGES) -> nbformat.NotebookNode:
+def assemble(
+    source_nb, submission_nb, fresh_packages=FRESH_PACKAGES
+) -> nbformat.NotebookNode:
     """The notebook that grading executes.
 
     The submission's cells, in the submission's order, except that

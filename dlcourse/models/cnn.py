@@ -49,28 +49,47 @@ class LeNet(nn.Sequential):
         channels: output channels of the two convolutions (default by image size).
         hidden: sizes of the hidden fully connected layers (default by image size).
         kernel_size: convolution kernel (default 5 for images >= 16 pixels, else 3).
-        dropout: probability of the Dropout layer before each fully connected layer (0: none).
+        dropout: probability of the Dropout layer before each fully connected layer
+            (0: none).
         seed: ``torch.manual_seed`` for the initial weights.
 
     The model is moved to :func:`dlcourse.device.device`.
     """
 
-    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28,
-                 channels: tuple[int, int] | None = None, hidden: tuple[int, ...] | None = None,
-                 kernel_size: int | None = None, dropout: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        in_channels: int = 1,
+        n_classes: int = 10,
+        image_size: int = 28,
+        channels: tuple[int, int] | None = None,
+        hidden: tuple[int, ...] | None = None,
+        kernel_size: int | None = None,
+        dropout: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         if image_size < 4 or image_size % 4:
-            raise ValueError(f"LeNet: image_size must be a positive multiple of 4 (two 2x2 poolings), "
-                             f"got {image_size}")
+            raise ValueError(
+                "LeNet: image_size must be a positive multiple of 4 "
+                f"(two 2x2 poolings), got {image_size}"
+            )
         small = image_size < 16
         k = kernel_size if kernel_size is not None else (3 if small else 5)
         if k % 2 == 0:
-            raise ValueError(f"LeNet: kernel_size must be odd (for 'same' padding), got {k}")
+            raise ValueError(
+                f"LeNet: kernel_size must be odd (for 'same' padding), got {k}"
+            )
         c1, c2 = channels if channels is not None else ((32, 64) if small else (6, 16))
-        hidden = tuple(hidden) if hidden is not None else ((128,) if small else (120, 84))
+        hidden = (
+            tuple(hidden) if hidden is not None else ((128,) if small else (120, 84))
+        )
         torch.manual_seed(seed)
         features = [
-            nn.Conv2d(in_channels, c1, k, padding=k // 2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, k, padding=k // 2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(in_channels, c1, k, padding=k // 2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, k, padding=k // 2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         ]
         sizes = (c2 * (image_size // 4) ** 2, *hidden)
         head: list[nn.Module] = [nn.Flatten()]
@@ -90,7 +109,9 @@ def from_torch(model: nn.Module) -> Any:
     from dlcourse import conv
 
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"from_torch: expected a torch.nn.Sequential (e.g. LeNet), got {type(model).__name__}")
+        raise TypeError(
+            f"from_torch: expected a torch.nn.Sequential (e.g. LeNet), got {type(model).__name__}"
+        )
     return conv.from_torch(nn.Sequential(*model))
 
 
@@ -113,7 +134,9 @@ def feature_maps(model: nn.Module, x: Any) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def shift_augment(X: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+def shift_augment(
+    X: torch.Tensor, max_shift: int, generator: torch.Generator
+) -> torch.Tensor:
     """Translate each image (N, C, H, W) by a random whole number of pixels in
     ``[-max_shift, max_shift]`` along each axis, filling with zeros.
 
@@ -129,25 +152,39 @@ def shift_augment(X: torch.Tensor, max_shift: int, generator: torch.Generator) -
     cols = (shifts[:, 1, None] + torch.arange(w)[None, :]).to(X.device)  # (N, W)
     idx_n = torch.arange(n, device=X.device)[:, None, None]
     # pad[n, :, rows[n, i], cols[n, j]] for every image n and pixel (i, j)
-    return pad.permute(0, 2, 3, 1)[idx_n, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    return pad.permute(0, 2, 3, 1)[idx_n, rows[:, :, None], cols[:, None, :]].permute(
+        0, 3, 1, 2
+    )
 
 
-def train_classifier(model: nn.Module, X: Any, y: Any, epochs: int, lr: float = 3e-3,
-                     batch_size: int = 64, weight_decay: float = 0.0, max_shift: int = 0,
-                     label_smoothing: float = 0.0, seed: int = 0) -> list[float]:
+def train_classifier(
+    model: nn.Module,
+    X: Any,
+    y: Any,
+    epochs: int,
+    lr: float = 3e-3,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+    max_shift: int = 0,
+    label_smoothing: float = 0.0,
+    seed: int = 0,
+) -> list[float]:
     """Adam + cross-entropy on ``(X, y)`` with optional random shifts; returns the mean
     training loss of every epoch.
 
     Like :func:`dlcourse.train.fit`, plus data augmentation (``max_shift``) and a
     cosine learning-rate schedule (large steps early, small steps to settle).
-    Seeded: the same ``seed`` and a freshly built model give the same weights on the CPU.
+    Seeded: the same ``seed`` and a freshly built model give the same weights on the
+    CPU.
     """
     dev = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     X = torch.as_tensor(np.asarray(X)).to(device=dev, dtype=dtype)
     y = torch.as_tensor(np.asarray(y)).to(device=dev, dtype=torch.long)
     if len(X) != len(y):
-        raise ValueError(f"train_classifier: X and y have different lengths: {len(X)} != {len(y)}")
+        raise ValueError(
+            f"train_classifier: X and y have different lengths: {len(X)} != {len(y)}"
+        )
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     steps = epochs * ((len(X) + batch_size - 1) // batch_size)
@@ -158,9 +195,11 @@ def train_classifier(model: nn.Module, X: Any, y: Any, epochs: int, lr: float = 
         order = torch.randperm(len(X), generator=gen).to(dev)
         total = 0.0
         for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             xb = shift_augment(X[idx], max_shift, gen)
-            loss = torch.nn.functional.cross_entropy(model(xb), y[idx], label_smoothing=label_smoothing)
+            loss = torch.nn.functional.cross_entropy(
+                model(xb), y[idx], label_smoothing=label_smoothing
+            )
             opt.zero_grad()
             loss.backward()
             opt.step()

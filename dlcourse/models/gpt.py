@@ -36,7 +36,15 @@ from dlcourse.device import device
 if TYPE_CHECKING:
     from dlcourse.attention import TransformerBlock
 
-__all__ = ["Block", "GPT", "TransformerClassifier", "block_to_scratch", "lm_loss", "evaluate_lm", "train_lm"]
+__all__ = [
+    "Block",
+    "GPT",
+    "TransformerClassifier",
+    "block_to_scratch",
+    "lm_loss",
+    "evaluate_lm",
+    "train_lm",
+]
 
 
 class Block(nn.Module):
@@ -46,21 +54,33 @@ class Block(nn.Module):
     (N, heads, T, T), for heat maps.
     """
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, d_ff: int | None = None) -> None:
+    def __init__(
+        self, d_model: int, n_heads: int, dropout: float = 0.0, d_ff: int | None = None
+    ) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(d_model)
-        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.attn = nn.MultiheadAttention(
+            d_model, n_heads, dropout=dropout, batch_first=True
+        )
         self.norm2 = nn.LayerNorm(d_model)
         d_ff = 4 * d_model if d_ff is None else d_ff
-        self.mlp = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model), nn.Dropout(dropout))
+        self.mlp = nn.Sequential(
+            nn.Linear(d_model, d_ff),
+            nn.GELU(),
+            nn.Linear(d_ff, d_model),
+            nn.Dropout(dropout),
+        )
         self.dropout = nn.Dropout(dropout)
         self.last_weights: torch.Tensor | None = None
 
-    def forward(self, x: torch.Tensor, blocked: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, blocked: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``blocked``: boolean (T, T), ``True`` where attention is *not* allowed (torch's convention)."""
         h = self.norm1(x)
-        attended, weights = self.attn(h, h, h, attn_mask=blocked, need_weights=True,
-                                      average_attn_weights=False)
+        attended, weights = self.attn(
+            h, h, h, attn_mask=blocked, need_weights=True, average_attn_weights=False
+        )
         self.last_weights = weights.detach()
         x = x + self.dropout(attended)
         return x + self.mlp(self.norm2(x))
@@ -77,35 +97,62 @@ def block_to_scratch(block: Block) -> "TransformerBlock":
     from dlcourse.attention import LayerNorm, MultiHeadAttention, TransformerBlock
 
     d_model, d_ff = block.mlp[0].in_features, block.mlp[0].out_features
-    new = TransformerBlock(d_model, block.attn.num_heads, d_ff, activation="gelu", rng=0)
+    new = TransformerBlock(
+        d_model, block.attn.num_heads, d_ff, activation="gelu", rng=0
+    )
     new.self_attn = MultiHeadAttention.from_torch(block.attn)
-    new.linear1, new.linear2 = dnn.Linear.from_torch(block.mlp[0]), dnn.Linear.from_torch(block.mlp[2])
-    new.norm1, new.norm2 = LayerNorm.from_torch(block.norm1), LayerNorm.from_torch(block.norm2)
+    new.linear1, new.linear2 = (
+        dnn.Linear.from_torch(block.mlp[0]),
+        dnn.Linear.from_torch(block.mlp[2]),
+    )
+    new.norm1, new.norm2 = (
+        LayerNorm.from_torch(block.norm1),
+        LayerNorm.from_torch(block.norm2),
+    )
     return new
 
 
 class _Trunk(nn.Module):
     """Token + learned position embeddings, a stack of blocks and a final LayerNorm."""
 
-    def __init__(self, vocab_size: int, d_model: int, n_heads: int, n_layers: int, context: int,
-                 dropout: float, causal: bool) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int,
+        n_heads: int,
+        n_layers: int,
+        context: int,
+        dropout: float,
+        causal: bool,
+    ) -> None:
         super().__init__()
         if d_model % n_heads:
-            raise ValueError(f"d_model {d_model} must be divisible by n_heads {n_heads}")
+            raise ValueError(
+                f"d_model {d_model} must be divisible by n_heads {n_heads}"
+            )
         self.vocab_size, self.context, self.causal = vocab_size, context, causal
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         self.pos_emb = nn.Embedding(context, d_model)
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(Block(d_model, n_heads, dropout) for _ in range(n_layers))
+        self.blocks = nn.ModuleList(
+            Block(d_model, n_heads, dropout) for _ in range(n_layers)
+        )
         self.norm = nn.LayerNorm(d_model)
         # "Future" positions are blocked: True above the diagonal (torch's boolean convention).
-        self.register_buffer("blocked", torch.triu(torch.ones(context, context, dtype=torch.bool), 1),
-                             persistent=False)
+        self.register_buffer(
+            "blocked",
+            torch.triu(torch.ones(context, context, dtype=torch.bool), 1),
+            persistent=False,
+        )
 
     def features(self, idx: torch.Tensor) -> torch.Tensor:
         if idx.ndim != 2:
-            raise ValueError(f"expected token ids of shape (N, T), got {tuple(idx.shape)}")
-        idx = idx.long()  # dlcourse.train.fit hands over inputs in the model's float dtype
+            raise ValueError(
+                f"expected token ids of shape (N, T), got {tuple(idx.shape)}"
+            )
+        idx = (
+            idx.long()
+        )  # dlcourse.train.fit hands over inputs in the model's float dtype
         T = idx.shape[1]
         if T > self.context:
             raise ValueError(f"sequence length {T} exceeds the context {self.context}")
@@ -125,9 +172,18 @@ class GPT(_Trunk):
     ``logits[:, t]`` predicts token ``t + 1``. Built on :func:`dlcourse.device.device`.
     """
 
-    def __init__(self, vocab_size: int, d_model: int = 32, n_heads: int = 2, n_layers: int = 2,
-                 context: int = 32, dropout: float = 0.0) -> None:
-        super().__init__(vocab_size, d_model, n_heads, n_layers, context, dropout, causal=True)
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int = 32,
+        n_heads: int = 2,
+        n_layers: int = 2,
+        context: int = 32,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(
+            vocab_size, d_model, n_heads, n_layers, context, dropout, causal=True
+        )
         self.head = nn.Linear(d_model, vocab_size)
         self.to(device())
 
@@ -135,8 +191,13 @@ class GPT(_Trunk):
         return self.head(self.features(idx))
 
     @torch.no_grad()
-    def generate(self, idx: torch.Tensor | np.ndarray, max_new_tokens: int, temperature: float = 1.0,
-                 seed: int | None = 0) -> torch.Tensor:
+    def generate(
+        self,
+        idx: torch.Tensor | np.ndarray,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        seed: int | None = 0,
+    ) -> torch.Tensor:
         """Append ``max_new_tokens`` tokens to ``idx`` (N, T), sampling each from
         ``softmax(logits / temperature)`` given the last ``context`` tokens.
         ``temperature=0`` takes the arg-max (greedy decoding)."""
@@ -150,7 +211,7 @@ class GPT(_Trunk):
         was_training = self.training
         self.eval()
         for _ in range(max_new_tokens):
-            logits = self(idx[:, -self.context:])[:, -1]
+            logits = self(idx[:, -self.context :])[:, -1]
             if temperature == 0:
                 nxt = logits.argmax(dim=-1, keepdim=True)
             else:
@@ -167,9 +228,19 @@ class TransformerClassifier(_Trunk):
     ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on :func:`dlcourse.device.device`.
     """
 
-    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 32, n_heads: int = 2,
-                 n_layers: int = 1, context: int = 64, dropout: float = 0.0) -> None:
-        super().__init__(vocab_size, d_model, n_heads, n_layers, context, dropout, causal=False)
+    def __init__(
+        self,
+        vocab_size: int,
+        n_classes: int,
+        d_model: int = 32,
+        n_heads: int = 2,
+        n_layers: int = 1,
+        context: int = 64,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(
+            vocab_size, d_model, n_heads, n_layers, context, dropout, causal=False
+        )
         self.head = nn.Linear(d_model, n_classes)
         self.to(device())
 
@@ -182,7 +253,9 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
-def _windows(tokens: torch.Tensor, starts: torch.Tensor, T: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _windows(
+    tokens: torch.Tensor, starts: torch.Tensor, T: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     offsets = starts[:, None] + torch.arange(T + 1, device=tokens.device)
     chunk = tokens[offsets]
     return chunk[:, :-1], chunk[:, 1:]
@@ -204,9 +277,17 @@ def evaluate_lm(model: GPT, tokens: np.ndarray, skip: int = 0) -> float:
     return float(lm_loss(logits[:, skip:], y[:, skip:]))
 
 
-def train_lm(model: GPT, tokens: np.ndarray, steps: int, batch_size: int = 32, lr: float = 3e-3,
-             val_tokens: np.ndarray | None = None, eval_every: int = 50, skip: int = 0,
-             seed: int = 0) -> dict[str, list[float]]:
+def train_lm(
+    model: GPT,
+    tokens: np.ndarray,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+    val_tokens: np.ndarray | None = None,
+    eval_every: int = 50,
+    skip: int = 0,
+    seed: int = 0,
+) -> dict[str, list[float]]:
     """Train ``model`` on random windows of the 1-D ``tokens`` stream with AdamW.
 
     Returns ``{"step": [...], "train_loss": [...], "val_loss": [...]}`` (losses in
@@ -218,15 +299,20 @@ def train_lm(model: GPT, tokens: np.ndarray, steps: int, batch_size: int = 32, l
     data = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=dev)
     T = model.context
     if len(data) <= T + 1:
-        raise ValueError(f"train_lm: {len(data)} tokens are too few for windows of {T} + 1")
+        raise ValueError(
+            f"train_lm: {len(data)} tokens are too few for windows of {T} + 1"
+        )
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+        opt, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+    )
     gen = torch.Generator(device="cpu").manual_seed(seed)
     log: dict[str, list[float]] = {"step": [], "train_loss": [], "val_loss": []}
     model.train()
     for step in range(1, steps + 1):
-        starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen).to(dev)
+        starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen).to(
+            dev
+        )
         x, y = _windows(data, starts, T)
         loss = lm_loss(model(x), y)
         opt.zero_grad()

@@ -15,6 +15,7 @@ gradient-norm clipping, Pascanu et al. 2013) with seeded minibatches. Everything
 
 See chapter: RNNs and LSTMs
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -25,7 +26,15 @@ from torch import nn
 
 from dlcourse.device import device
 
-__all__ = ["SequenceRegressor", "CharLM", "train_regressor", "train_char_lm", "mse", "char_lm_loss", "CELLS"]
+__all__ = [
+    "SequenceRegressor",
+    "CharLM",
+    "train_regressor",
+    "train_char_lm",
+    "mse",
+    "char_lm_loss",
+    "CELLS",
+]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -44,7 +53,13 @@ class SequenceRegressor(nn.Module):
     ``seed`` (if not None) seeds torch's global generator before the weights are drawn.
     """
 
-    def __init__(self, input_size: int = 2, hidden: int = 32, cell: str = "lstm", seed: int | None = 0) -> None:
+    def __init__(
+        self,
+        input_size: int = 2,
+        hidden: int = 32,
+        cell: str = "lstm",
+        seed: int | None = 0,
+    ) -> None:
         super().__init__()
         if seed is not None:
             torch.manual_seed(seed)
@@ -66,13 +81,22 @@ class CharLM(nn.Module):
     ``seed`` (if not None) seeds torch's global generator before the weights are drawn.
     """
 
-    def __init__(self, vocab_size: int, hidden: int = 128, cell: str = "lstm", embed: int = 32,
-                 vocab: Any = None, seed: int | None = 0) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden: int = 128,
+        cell: str = "lstm",
+        embed: int = 32,
+        vocab: Any = None,
+        seed: int | None = 0,
+    ) -> None:
         super().__init__()
         if cell not in ("lstm", "gru"):
             raise ValueError(f"CharLM: cell must be 'lstm' or 'gru', got {cell!r}")
         if vocab is not None and len(vocab) != vocab_size:
-            raise ValueError(f"CharLM: vocab has {len(vocab)} tokens but vocab_size={vocab_size}")
+            raise ValueError(
+                f"CharLM: vocab has {len(vocab)} tokens but vocab_size={vocab_size}"
+            )
         if seed is not None:
             torch.manual_seed(seed)
         self.vocab_size, self.vocab = vocab_size, vocab
@@ -86,8 +110,16 @@ class CharLM(nn.Module):
         return self.head(outputs), state
 
     @torch.no_grad()
-    def generate(self, prompt: str | Sequence[int], n: int, temperature: float = 1.0, seed: int = 0) -> Any:
-        """Continue ``prompt`` by ``n`` sampled tokens; ``temperature`` -> 0 approaches greedy decoding.
+    def generate(
+        self,
+        prompt: str | Sequence[int],
+        n: int,
+        temperature: float = 1.0,
+        seed: int = 0,
+    ) -> Any:
+        """Continue ``prompt`` by ``n`` sampled tokens.
+
+        As ``temperature`` goes to 0 this approaches greedy decoding.
 
         Returns the prompt plus its continuation, as a string when ``prompt`` is a string
         (needs ``vocab``), else as a list of ids. The sampling generator is seeded.
@@ -97,7 +129,9 @@ class CharLM(nn.Module):
         as_text = isinstance(prompt, str)
         if as_text:
             if self.vocab is None:
-                raise ValueError("generate: a string prompt needs CharLM(..., vocab=CharVocab)")
+                raise ValueError(
+                    "generate: a string prompt needs CharLM(..., vocab=CharVocab)"
+                )
             ids = [int(i) for i in self.vocab.encode(prompt)]
         else:
             ids = [int(i) for i in prompt]
@@ -118,7 +152,9 @@ class CharLM(nn.Module):
         return self.vocab.decode(out) if as_text else out
 
 
-def _clip_step(model: nn.Module, loss: torch.Tensor, opt: torch.optim.Optimizer, clip: float | None) -> None:
+def _clip_step(
+    model: nn.Module, loss: torch.Tensor, opt: torch.optim.Optimizer, clip: float | None
+) -> None:
     opt.zero_grad()
     loss.backward()
     if clip is not None:
@@ -126,9 +162,20 @@ def _clip_step(model: nn.Module, loss: torch.Tensor, opt: torch.optim.Optimizer,
     opt.step()
 
 
-def train_regressor(model: nn.Module, X: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 64,
-                    lr: float = 1e-2, clip: float | None = 1.0, seed: int = 0) -> list[float]:
-    """Adam on the MSE for ``steps`` minibatches drawn (seeded) from ``(X, y)``; returns the losses."""
+def train_regressor(
+    model: nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    clip: float | None = 1.0,
+    seed: int = 0,
+) -> list[float]:
+    """Adam on the MSE for ``steps`` minibatches drawn (seeded) from ``(X, y)``.
+
+    Returns the training loss of every step.
+    """
     dev = next(model.parameters()).device
     X_t = torch.as_tensor(X, dtype=torch.float32, device=dev)
     y_t = torch.as_tensor(y, dtype=torch.float32, device=dev)
@@ -151,26 +198,42 @@ def mse(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     model.eval()
     pred = model(torch.as_tensor(X, dtype=torch.float32, device=dev))
     model.train()
-    return float(((pred - torch.as_tensor(y, dtype=torch.float32, device=dev)) ** 2).mean())
+    return float(
+        ((pred - torch.as_tensor(y, dtype=torch.float32, device=dev)) ** 2).mean()
+    )
 
 
-def train_char_lm(model: CharLM, ids: np.ndarray, steps: int, seq_len: int = 64, batch_size: int = 32,
-                  lr: float = 5e-3, clip: float | None = 1.0, seed: int = 0) -> list[float]:
+def train_char_lm(
+    model: CharLM,
+    ids: np.ndarray,
+    steps: int,
+    seq_len: int = 64,
+    batch_size: int = 32,
+    lr: float = 5e-3,
+    clip: float | None = 1.0,
+    seed: int = 0,
+) -> list[float]:
     """Adam on next-character cross-entropy over random windows of ``ids``; returns the losses (nats)."""
     dev = next(model.parameters()).device
     ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64), device=dev)
     if len(ids_t) <= seq_len:
-        raise ValueError(f"train_char_lm: {len(ids_t)} tokens are too few for seq_len={seq_len}")
+        raise ValueError(
+            f"train_char_lm: {len(ids_t)} tokens are too few for seq_len={seq_len}"
+        )
     rng = np.random.default_rng(seed)
     offsets = torch.arange(seq_len + 1, device=dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     losses = []
     for _ in range(steps):
-        starts = torch.as_tensor(rng.integers(0, len(ids_t) - seq_len, size=batch_size), device=dev)
+        starts = torch.as_tensor(
+            rng.integers(0, len(ids_t) - seq_len, size=batch_size), device=dev
+        )
         windows = ids_t[starts[:, None] + offsets]
         logits, _ = model(windows[:, :-1])
-        loss = nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), windows[:, 1:].reshape(-1))
+        loss = nn.functional.cross_entropy(
+            logits.reshape(-1, model.vocab_size), windows[:, 1:].reshape(-1)
+        )
         _clip_step(model, loss, opt, clip)
         losses.append(loss.item())
     return losses
@@ -183,10 +246,14 @@ def char_lm_loss(model: CharLM, ids: np.ndarray, seq_len: int = 64) -> float:
     ids = np.asarray(ids, dtype=np.int64)
     n = (len(ids) - 1) // seq_len
     if n < 1:
-        raise ValueError(f"char_lm_loss: {len(ids)} tokens are too few for seq_len={seq_len}")
-    x = torch.as_tensor(ids[:n * seq_len].reshape(n, seq_len), device=dev)
-    y = torch.as_tensor(ids[1:n * seq_len + 1].reshape(n, seq_len), device=dev)
+        raise ValueError(
+            f"char_lm_loss: {len(ids)} tokens are too few for seq_len={seq_len}"
+        )
+    x = torch.as_tensor(ids[: n * seq_len].reshape(n, seq_len), device=dev)
+    y = torch.as_tensor(ids[1 : n * seq_len + 1].reshape(n, seq_len), device=dev)
     model.eval()
     logits, _ = model(x)
     model.train()
-    return float(nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), y.reshape(-1)))
+    return float(
+        nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), y.reshape(-1))
+    )

@@ -45,33 +45,51 @@ class Seq2Seq(nn.Module):
     (id ``pad_id``) is masked out of the attention. Built on :func:`dlcourse.device.device`.
     """
 
-    def __init__(self, src_vocab: int, tgt_vocab: int, hidden: int = 64, embed: int = 32,
-                 pad_id: int = 0) -> None:
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        hidden: int = 64,
+        embed: int = 32,
+        pad_id: int = 0,
+    ) -> None:
         super().__init__()
         if hidden % 2:
-            raise ValueError(f"Seq2Seq: hidden must be even (two encoder directions), got {hidden}")
+            raise ValueError(
+                f"Seq2Seq: hidden must be even (two encoder directions), got {hidden}"
+            )
         self.pad_id, self.hidden = pad_id, hidden
         self.src_emb = nn.Embedding(src_vocab, embed)
         self.tgt_emb = nn.Embedding(tgt_vocab, embed)
         self.encoder = nn.GRU(embed, hidden // 2, batch_first=True, bidirectional=True)
-        self.bridge = nn.Linear(hidden, hidden)        # encoder summary -> initial decoder state
+        self.bridge = nn.Linear(
+            hidden, hidden
+        )  # encoder summary -> initial decoder state
         self.decoder = nn.GRU(embed, hidden, batch_first=True)
         self.query = nn.Linear(hidden, hidden, bias=False)
         self.out = nn.Linear(2 * hidden, tgt_vocab)
         self.last_weights: torch.Tensor | None = None
         self.to(device())
 
-    def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def encode(
+        self, src: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Encoder states (N, S, hidden), initial decoder state (1, N, hidden), key mask (N, S)."""
         keep = src != self.pad_id
         states, _ = self.encoder(self.src_emb(src))
-        summary = (states * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp(min=1)
+        summary = (states * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp(
+            min=1
+        )
         return states, torch.tanh(self.bridge(summary))[None], keep
 
-    def attend(self, s: torch.Tensor, states: torch.Tensor, keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def attend(
+        self, s: torch.Tensor, states: torch.Tensor, keep: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decoder states (N, T, hidden) -> contexts (N, T, hidden), weights (N, T, S)."""
         scores = self.query(s) @ states.transpose(1, 2) / math.sqrt(self.hidden)
-        weights = F.softmax(scores.masked_fill(~keep[:, None, :], float("-inf")), dim=-1)
+        weights = F.softmax(
+            scores.masked_fill(~keep[:, None, :], float("-inf")), dim=-1
+        )
         return weights @ states, weights
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
@@ -82,8 +100,9 @@ class Seq2Seq(nn.Module):
         return self.out(torch.cat([s, context], dim=-1))
 
     @torch.no_grad()
-    def translate(self, src: torch.Tensor | np.ndarray, bos_id: int, eos_id: int,
-                  max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    def translate(
+        self, src: torch.Tensor | np.ndarray, bos_id: int, eos_id: int, max_len: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Greedy decoding. Returns ids (N, max_len) (without ``<bos>``) and the attention
         weights (N, max_len, S) as NumPy arrays; decoding stops once every row emitted ``eos_id``."""
         dev = next(self.parameters()).device
@@ -113,8 +132,14 @@ class LSTMClassifier(nn.Module):
     ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on :func:`dlcourse.device.device`.
     """
 
-    def __init__(self, vocab_size: int, n_classes: int, embed: int = 32, hidden: int = 64,
-                 num_layers: int = 1) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        n_classes: int,
+        embed: int = 32,
+        hidden: int = 64,
+        num_layers: int = 1,
+    ) -> None:
         super().__init__()
         self.emb = nn.Embedding(vocab_size, embed)
         self.lstm = nn.LSTM(embed, hidden, num_layers=num_layers, batch_first=True)
