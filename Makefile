@@ -20,7 +20,7 @@ help:
 	@echo "make book    build the HTML book into _build/html (executes every chapter)"
 	@echo "make test    build the book strictly and run the whole test suite"
 	@echo "make serve   serve the built book on http://127.0.0.1:8000"
-	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make lab     open the chapters and the student exercises in JupyterLab"
 	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
 	@echo "make bench   run the benchmarks in benchmarks/"
 	@echo "make strip   strip outputs from every notebook (run before committing)"
@@ -77,8 +77,11 @@ serve:
 	@test -f _build/html/index.html || { echo "Build the book first: make book"; exit 1; }
 	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
+# JupyterLab on the repository root: the chapters (book/) and the student copies (student/)
+# side by side. LAB_ARGS passes options (tests/test_jupyterlab.py: port, token, no browser).
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab book
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
