@@ -1,5 +1,6 @@
 # The course's commands. `make book` and `make test` work on a fresh machine: they create
-# .venv and install everything the first time (torch 2.13.0 first, see requirements.txt).
+# .venv and install everything the first time (torch 2.13.0 first, see requirements.txt and
+# requirements/).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
@@ -26,7 +27,14 @@ help:
 	@echo "make strip   strip outputs from every notebook (run before committing)"
 	@echo "make release  regenerate the student copies in student/ from exercises/"
 
-$(STAMP): requirements.txt pyproject.toml
+# requirements.txt includes every set in requirements/ (student, lab, instructor, book, test):
+# a change to any of them, or to pyproject.toml, re-runs the install.
+REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
+
+$(STAMP): $(REQUIREMENTS) pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+		"make: the course needs Python >= 3.11 (pyproject.toml requires-python); " \
+		"this $(PYTHON) is " + sys.version.split()[0] + ": run make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
@@ -80,8 +88,10 @@ serve:
 # JupyterLab on the repository root: the chapters (book/) and the student copies (student/)
 # side by side. LAB_ARGS passes options (tests/test_jupyterlab.py: port, token, no browser).
 LAB_ARGS ?=
+# Containers and Binder-like machines run as root, which Jupyter refuses unless told.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ROOT) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -4,16 +4,19 @@ A neuron computes ``z = w·x + b`` and then ``a = f(z)``. The activation ``f``
 decides the neuron's shape of response; its derivative ``f'`` decides how much
 gradient flows back through it during learning (saturation = ``f'`` near 0).
 
-======================  ===================================  ========================================
-name                    f(z)                                 f'(z)
-======================  ===================================  ========================================
-step                    1 if z > 0 else 0                    0 (undefined at 0; we return 0)
-sigmoid                 σ(z) = 1 / (1 + e^{-z})              σ(z) (1 - σ(z))
-tanh                    (e^z - e^{-z}) / (e^z + e^{-z})      1 - tanh²(z)
-relu                    max(0, z)                            1 if z > 0 else 0
-leaky_relu              z if z > 0 else αz                   1 if z > 0 else α
-gelu                    z Φ(z),  Φ(z) = ½(1 + erf(z/√2))     Φ(z) + z φ(z),  φ(z) = e^{-z²/2}/√(2π)
-======================  ===================================  ========================================
+==========  ===============================  ==================================
+name        f(z)                             f'(z)
+==========  ===============================  ==================================
+step        1 if z > 0 else 0                0 (undefined at 0; we return 0)
+sigmoid     σ(z) = 1 / (1 + e^{-z})          σ(z) (1 - σ(z))
+tanh        (e^z - e^{-z}) / (e^z + e^{-z})  1 - tanh²(z)
+relu        max(0, z)                        1 if z > 0 else 0
+leaky_relu  z if z > 0 else αz               1 if z > 0 else α
+gelu        z Φ(z)                           Φ(z) + z φ(z)
+==========  ===============================  ==================================
+
+with Φ(z) = ½(1 + erf(z/√2)) and φ(z) = e^{-z²/2}/√(2π), the standard normal's
+cumulative distribution and density.
 
 At the kink ``z = 0`` we use the same one-sided choices as PyTorch's autograd
 (``relu'(0) = 0``, ``leaky_relu'(0) = α``).
@@ -62,12 +65,15 @@ def step(x: ArrayLike) -> np.ndarray:
 
 
 def step_grad(x: ArrayLike) -> np.ndarray:
-    """Derivative of the step: 0 everywhere (undefined at 0) — why it cannot be trained by gradients."""
+    """Derivative of the step: 0 everywhere (undefined at 0).
+
+    This is why a step neuron cannot be trained by gradients.
+    """
     return np.zeros_like(_as_float(x))
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
-    """Logistic sigmoid ``σ(x) = 1 / (1 + e^{-x})``, without overflow at large ``|x|``."""
+    """Logistic sigmoid ``σ(x) = 1 / (1 + e^{-x})``, no overflow at large ``|x|``."""
     x = _as_float(x)
     # e^{-|x|} never overflows; pick the algebraically equal form for each sign.
     with np.errstate(under="ignore"):  # e^{-1000} = 0 is the right answer, not an error
@@ -76,7 +82,12 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 
 
 def sigmoid_grad(x: ArrayLike) -> np.ndarray:
-    """``σ'(x) = σ(x)(1 - σ(x))``; at most 1/4 (at x = 0), which is why deep sigmoid nets vanish."""
+    """``σ'(x) = σ(x)(1 - σ(x))``; at most 1/4, reached at x = 0.
+
+    In backpropagation each sigmoid layer contributes a factor ``σ'(z)·w``; with
+    σ' ≤ 1/4 and the usual initial weights these factors are well below 1, so the
+    gradient vanishes in deep sigmoid nets.
+    """
     s = sigmoid(x)
     return s * (1.0 - s)
 
@@ -111,7 +122,7 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
-    """``1 if x > 0 else negative_slope`` (``negative_slope`` at the kink, like PyTorch)."""
+    """``1 if x > 0 else negative_slope`` (``negative_slope`` at the kink, as torch)."""
     x = _as_float(x)
     return np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
 
@@ -126,7 +137,10 @@ def gelu(x: ArrayLike) -> np.ndarray:
 
 
 def gelu_grad(x: ArrayLike) -> np.ndarray:
-    """``gelu'(x) = Φ(x) + x φ(x)`` with the standard normal density ``φ(x) = e^{-x²/2} / √(2π)``."""
+    """``gelu'(x) = Φ(x) + x φ(x)``, with the standard normal density ``φ``.
+
+    ``φ(x) = e^{-x²/2} / √(2π)``.
+    """
     x = _as_float(x)
     cdf = 0.5 * (1.0 + erf(x / _SQRT2))
     pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)

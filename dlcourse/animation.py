@@ -74,21 +74,28 @@ def to_html(
     width = _first_frame_width(html)
     if width:
         html = html.replace(
-            '<img alt="', f'<img style="width: {width / scale:.0f}px; max-width: 100%" alt="', 1
+            '<img alt="',
+            f'<img style="width: {width / scale:.0f}px; max-width: 100%" alt="',
+            1,
         )
     return html
 
 
-_FIRST_FRAME = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=\\\n]+)')
+_FIRST_FRAME = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)")
 
 
 def _first_frame_width(html: str) -> int | None:
-    """Pixel width of the first embedded PNG frame (from its IHDR header), if any."""
+    """Pixel width of the first embedded PNG frame, if any."""
     match = _FIRST_FRAME.search(html)
     if not match:
         return None
     data = re.sub(r"[^A-Za-z0-9+/]", "", match.group(1))[:64]  # matplotlib wraps lines
-    head = base64.b64decode(data)
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
+    size = png_size(base64.b64decode(data))
+    return size[0] if size else None
+
+
+def png_size(png: bytes) -> tuple[int, int] | None:
+    """(width, height) in pixels from a PNG's header, or None if ``png`` is not a PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
         return None
-    return int.from_bytes(head[16:20], "big")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -4,7 +4,10 @@
 gets back an average of the values, weighted by the answer. Vaswani et al.
 (2017), eq. 1:
 
-.. math::  \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{d_k}}\\right) V
+.. math::
+
+    \\mathrm{Attention}(Q, K, V)
+    = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{d_k}}\\right) V
 
 The ``1/√d_k`` keeps the dot products at unit variance (for unit-variance
 entries they would grow like ``√d_k`` and saturate the softmax).
@@ -27,7 +30,9 @@ mixes the concatenated heads with an output projection:
 input as sinusoids of geometrically spaced wavelengths (§3.5):
 ``PE[pos, 2i] = sin(pos / 10000^(2i/d))``, ``PE[pos, 2i+1] = cos(pos / 10000^(2i/d))``.
 
-**Transformer block** (pre-norm, as in GPT-2 and ``torch.nn.TransformerEncoderLayer(norm_first=True)``):
+**Transformer block** (pre-norm, as in GPT-2 and
+``torch.nn.TransformerEncoderLayer(norm_first=True)``), with self-attention (queries,
+keys and values all come from ``x``):
 ``x = x + Attention(LayerNorm(x))``;  ``x = x + MLP(LayerNorm(x))``.
 
 Everything is built from :class:`~dlcourse.autograd.Tensor` operations; the
@@ -58,7 +63,7 @@ __all__ = [
 
 
 def _mask_array(mask: Any, dtype: np.dtype) -> np.ndarray:
-    """An additive mask: booleans become 0 (attend) / -inf (blocked), floats are kept."""
+    """An additive mask: booleans become 0 (attend) or -inf (blocked); floats stay."""
     m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if m.dtype == bool:
         return np.where(m, 0.0, -np.inf).astype(dtype)
@@ -117,7 +122,10 @@ def scaled_dot_product_attention(
 
 
 def causal_mask(T: int) -> np.ndarray:
-    """Boolean (T, T) lower-triangular mask: query t may attend to keys 0..t (``True`` = attend)."""
+    """Boolean (T, T) lower-triangular mask: query t may attend to keys 0..t.
+
+    ``True`` = attend, as in :func:`scaled_dot_product_attention`.
+    """
     return np.tril(np.ones((T, T), dtype=bool))
 
 
@@ -284,8 +292,8 @@ class LayerNorm(Module):
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
             raise ValueError(
-                f"LayerNorm: input of shape {x.shape} does not end with normalized_shape "
-                f"{self.normalized_shape}"
+                f"LayerNorm: input of shape {x.shape} does not end with "
+                f"normalized_shape {self.normalized_shape}"
             )
         axes = tuple(range(x.ndim - k, x.ndim))
         centred = x - x.mean(axis=axes, keepdims=True)
@@ -318,7 +326,8 @@ class TransformerBlock(Module):
     .. math::
 
         x &\\leftarrow x + \\mathrm{Dropout}(\\mathrm{MHA}(\\mathrm{LN}_1(x)))\\\\
-        x &\\leftarrow x + \\mathrm{Dropout}(W_2\\, \\mathrm{Dropout}(\\mathrm{act}(W_1 \\mathrm{LN}_2(x) + b_1)) + b_2)
+        x &\\leftarrow x + \\mathrm{Dropout}(W_2\\,
+              \\mathrm{Dropout}(\\mathrm{act}(W_1 \\mathrm{LN}_2(x) + b_1)) + b_2)
 
     The attribute names and order are those of
     ``torch.nn.TransformerEncoderLayer(norm_first=True, batch_first=True)``
@@ -343,7 +352,8 @@ class TransformerBlock(Module):
         gen = _rng(rng)
         if activation not in ("gelu", "relu"):
             raise ValueError(
-                f"TransformerBlock: activation must be 'gelu' or 'relu', got {activation!r}"
+                "TransformerBlock: activation must be 'gelu' or 'relu', "
+                f"got {activation!r}"
             )
         self.self_attn = MultiHeadAttention(d_model, num_heads, rng=gen, dtype=dtype)
         self.linear1 = nn.Linear(d_model, d_ff, rng=gen, dtype=dtype)
@@ -365,8 +375,11 @@ class TransformerBlock(Module):
 
     @classmethod
     def from_torch(cls, layer: Any) -> TransformerBlock:
-        """Copy a ``torch.nn.TransformerEncoderLayer(norm_first=True, batch_first=True)``
-        with ReLU or GELU activation (float64)."""
+        """Copy a pre-norm ``torch.nn.TransformerEncoderLayer`` (float64).
+
+        The layer needs ``norm_first=True, batch_first=True`` and a ReLU or GELU
+        activation.
+        """
         import torch.nn as tnn
         import torch.nn.functional as F
 

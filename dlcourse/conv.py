@@ -162,9 +162,8 @@ def conv2d(
         if x.requires_grad:
             dcols = (w2.T @ g2).reshape(c, kh, kw, n, ho, wo)
             gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
-            for i in range(
-                kh
-            ):  # col2im: each kernel offset adds into the pixels it read
+            # col2im: each kernel offset adds into the pixels it read
+            for i in range(kh):
                 for j in range(kw):
                     gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[
                         :, i, j
@@ -217,9 +216,8 @@ def max_pool2d(
     arg = np.zeros(best.shape, dtype=np.intp)
     for k in range(1, kh * kw):
         v = xp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)]
-        better = (v > best) | np.isnan(
-            v
-        )  # strict ">": the first maximum keeps the gradient
+        # strict ">": the first maximum keeps the gradient
+        better = (v > best) | np.isnan(v)
         np.copyto(best, v, where=better)
         arg[better] = k
     out = _result(best, (x,), "max_pool2d")
@@ -279,7 +277,8 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+            f"stride={self.stride}, padding={self.padding}, "
+            f"bias={self.bias is not None}"
         )
 
     @classmethod
@@ -322,7 +321,10 @@ class MaxPool2d(Module):
         return max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
 
     @classmethod
     def from_torch(cls, layer: Any) -> MaxPool2d:
@@ -348,7 +350,8 @@ class Flatten(Module):
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if start > end:
             raise ValueError(
-                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
+                f"Flatten: start_dim {self.start_dim} comes after end_dim "
+                f"{self.end_dim} "
                 f"for input of shape {x.shape}"
             )
         merged = int(np.prod(x.shape[start : end + 1]))

@@ -1,4 +1,4 @@
-"""Looking inside a network before and during training: gradients and activations per layer.
+"""Looking inside a network before and during training: gradients and activations.
 
 Two questions decide whether a deep network can learn at all.
 
@@ -8,16 +8,20 @@ layer. For a layer ``h_l = f(W_l h_{l-1} + b_l)`` the error signal going down is
 .. math::  \\delta_{l-1} = W_l^\\top \\big(f'(z_l) \\odot \\delta_l\\big),
 
 so its size changes by roughly ``|W_l| * f'`` at every layer. With the sigmoid
-``f' <= 1/4``: ten layers can shrink the signal by ``4^{-10} ≈ 10^{-6}`` (the
-*vanishing gradient*). :func:`layer_gradient_norms` measures
-``||∂L/∂W_l||`` for every layer with one backward pass.
+``f' <= 1/4``: leaving the weights aside, ten layers shrink the signal by a factor
+of at least ``4^10 ≈ 10^6`` (the *vanishing gradient*); larger weights push the
+sigmoids into their flat tails, where ``f'`` is smaller still.
+:func:`layer_gradient_norms` measures ``||∂L/∂W_l||`` for every layer with one
+backward pass.
 
-**Do the activations keep a sensible scale?** If ``Var(h_l)`` grows or shrinks by a
-constant factor per layer, deep activations explode, collapse to zero, or saturate.
-Xavier (Glorot & Bengio 2010) and He (He et al. 2015) initialisation choose the weight
-variance that keeps it constant; :func:`activation_stats` reports the mean, standard
-deviation, fraction of exact zeros and fraction of saturated units after every
-activation layer, and :func:`initialise` re-draws a model's weights with a named scheme.
+**Do the activations keep a sensible scale?** If the scale of ``h_l`` (its second
+moment ``E[h_l^2]``, which sets the variance of the next layer's input) grows or
+shrinks by a constant factor per layer, deep activations explode, collapse to zero,
+or saturate. Xavier (Glorot & Bengio 2010) and He (He et al. 2015) initialisation
+choose the weight variance that keeps it constant; :func:`activation_stats` reports
+the mean, standard deviation, fraction of exact zeros and fraction of saturated
+units after every activation layer, and :func:`initialise` re-draws a model's
+weights with a named scheme.
 
 Everything works for ``dlcourse.nn`` models (our own autograd engine computes the
 gradients) and for ``torch.nn`` models (PyTorch's autograd), which is how the tests
@@ -54,7 +58,7 @@ def _is_torch(model: Any) -> bool:
 
 
 def _torch_input(model: Any, X: Any) -> Any:
-    """``X`` as a torch tensor with the dtype and device of the model's first parameter."""
+    """``X`` as a torch tensor, with the dtype and device of the model's parameters."""
     import torch
 
     p = next(iter(model.parameters()))
@@ -181,7 +185,7 @@ def initialise(
     nonlinearity: str = "relu",
     rng: np.random.Generator | int | None = 0,
 ) -> Any:
-    """Re-draw every Linear weight of a ``dlcourse`` model with ``scheme``; biases set to 0.
+    """Re-draw every Linear weight of a ``dlcourse`` model with ``scheme``; biases 0.
 
     * ``"normal"``: ``W ~ N(0, 1)`` — the naive choice, ignores the layer width;
     * ``"xavier"``: ``W ~ N(0, 2 / (fan_in + fan_out))`` (Glorot & Bengio 2010);

@@ -1,18 +1,22 @@
-"""Measuring decisions: precision and recall on rare events, and fairness between groups.
+"""Measuring decisions: precision and recall on rare events, fairness between groups.
 
 **Rare events.** When 1 % of transactions are fraud, "never fraud" is 99 % accurate and
 useless. With the confusion counts TP, FP, FN of the positive class,
 
 .. math::
 
-    \\text{precision} = \\frac{TP}{TP + FP} \\quad(\\text{how many alarms were real}),\\qquad
-    \\text{recall} = \\frac{TP}{TP + FN} \\quad(\\text{how many frauds were caught}).
+    \\text{precision} = \\frac{TP}{TP + FP}
+    \\quad(\\text{how many alarms were real}),\\qquad
+    \\text{recall} = \\frac{TP}{TP + FN}
+    \\quad(\\text{how many frauds were caught}).
 
 Moving the decision threshold trades one for the other: :func:`precision_recall_curve`
 traces all thresholds, and :func:`average_precision` summarises the curve in one number
-(the precision averaged over the recall levels of the positives, as scikit-learn defines it).
+(the precision averaged over the recall levels of the positives, as scikit-learn
+defines it).
 
-**Group fairness.** For binary decisions :math:`\\hat y` and a group attribute :math:`g`,
+**Group fairness.** For binary decisions :math:`\\hat y` and a group attribute
+:math:`g`,
 
 .. math::
 
@@ -21,23 +25,29 @@ traces all thresholds, and :func:`average_precision` summarises the curve in one
 
 .. math::
 
-    \\text{EO gap} = \\max_g P(\\hat y = 1 \\mid y = 1, g) - \\min_g P(\\hat y = 1 \\mid y = 1, g)
+    \\text{EO gap} = \\max_g P(\\hat y = 1 \\mid y = 1, g)
+    - \\min_g P(\\hat y = 1 \\mid y = 1, g)
     \\qquad\\text{(equal opportunity, Hardt, Price \\& Srebro 2016)}.
 
 The first asks whether groups are selected at the same rate; the second whether the
-*qualified* members of each group are (equal true-positive rates).
+members of each group with a positive label are (equal true-positive rates). Both can
+hold at once. What cannot, when the groups' base rates :math:`P(y = 1 \\mid g)` differ,
+is a score that is calibrated in every group and also gives the groups equal error
+rates, unless it predicts perfectly (Kleinberg, Mullainathan & Raghavan 2016;
+Chouldechova 2017).
 
 **Reweighting** (Kamiran & Calders 2012). If group and label were independent, the cell
-(g, y) would hold the fraction :math:`P(g)P(y)` of the data; it holds :math:`P(g, y)`. Giving
-each example of the cell the weight
+(g, y) would hold the fraction :math:`P(g)P(y)` of the data; it holds :math:`P(g, y)`.
+Giving each example of the cell the weight
 
 .. math::
 
     w(g, y) = \\frac{P(g)\\,P(y)}{P(g, y)}
 
-makes the weighted data look independent: every cell's total weight is :math:`n\\,P(g)P(y)`,
-so :math:`P_w(y = 1 \\mid g)` is the same for every group. Used as per-example loss weights, it
-stops a model from learning the group–label correlation, at some cost in accuracy.
+makes the weighted data look independent: every cell's total weight is
+:math:`n\\,P(g)P(y)`, so :math:`P_w(y = 1 \\mid g)` is the same for every group. Used as
+per-example loss weights, it removes the group–label correlation from what the model
+learns from, at some cost in accuracy measured against the original labels.
 
 See chapter: Applications and challenges
 """
@@ -101,11 +111,12 @@ def precision_recall(y_true: Any, y_pred: Any) -> tuple[float, float]:
 def precision_recall_curve(
     y_true: Any, scores: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision and recall of ``score >= threshold`` for every distinct score as threshold.
+    """Precision and recall of ``score >= threshold``, every distinct score a threshold.
 
-    Returns ``(precision, recall, thresholds)``, thresholds in decreasing order (so recall
-    grows along the arrays). Same values as ``sklearn.metrics.precision_recall_curve``
-    without its final (recall 0, precision 1) point, in the opposite order.
+    Returns ``(precision, recall, thresholds)``, thresholds in decreasing order (so
+    recall grows along the arrays). Same values as
+    ``sklearn.metrics.precision_recall_curve`` without its final (recall 0, precision 1)
+    point, in the opposite order.
     """
     t = _binary(y_true, "y_true")
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
@@ -125,8 +136,9 @@ def precision_recall_curve(
 
 
 def average_precision(y_true: Any, scores: Any) -> float:
-    """``Σ_k (R_k − R_{k−1}) P_k`` over the thresholds: the area under the step-wise PR curve
-    (scikit-learn's ``average_precision_score``). A random scorer gets about the positive rate."""
+    """``Σ_k (R_k − R_{k−1}) P_k`` over the thresholds: the area under the step-wise PR
+    curve (scikit-learn's ``average_precision_score``). A random scorer gets about the
+    positive rate."""
     precision, recall, _ = precision_recall_curve(y_true, scores)
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
@@ -146,7 +158,7 @@ def selection_rates(y_pred: Any, group: Any) -> dict[Any, float]:
 
 
 def true_positive_rates(y_true: Any, y_pred: Any, group: Any) -> dict[Any, float]:
-    """``{g: P(ŷ = 1 | y = 1, group = g)}`` for every group with at least one positive."""
+    """``{g: P(ŷ = 1 | y = 1, group = g)}`` for each group with a positive example."""
     t, p, g = _binary(y_true, "y_true"), _binary(y_pred, "y_pred"), _groups(group)
     _same_length(t, p, g)
     rates = {}
@@ -158,7 +170,7 @@ def true_positive_rates(y_true: Any, y_pred: Any, group: Any) -> dict[Any, float
 
 
 def demographic_parity_gap(y_pred: Any, group: Any) -> float:
-    """Largest difference in selection rate ``P(ŷ = 1 | g)`` between two groups (0 = parity).
+    """Largest difference in selection rate ``P(ŷ = 1 | g)`` between groups (0: parity).
 
     Applied to the true labels instead of predictions, it measures the data's own gap.
     """
@@ -169,7 +181,10 @@ def demographic_parity_gap(y_pred: Any, group: Any) -> float:
 
 
 def equal_opportunity_gap(y_true: Any, y_pred: Any, group: Any) -> float:
-    """Largest difference in true-positive rate ``P(ŷ = 1 | y = 1, g)`` between two groups."""
+    """Largest difference in true-positive rate ``P(ŷ = 1 | y = 1, g)`` between groups.
+
+    The groups' rates of saying yes to the people whose label is 1.
+    """
     rates = list(true_positive_rates(y_true, y_pred, group).values())
     if len(rates) < 1:
         raise ValueError("equal_opportunity_gap: no positive example in any group")

@@ -27,13 +27,13 @@ _COLOURS = {"param": "#E69F00", "const": "#BBBBBB", "op": "#56B4E9", "root": "#0
 
 
 class _Waypoint:
-    """A bend point of an arrow that spans several columns (keeps it out of the boxes)."""
+    """A bend point of an arrow spanning several columns (keeps it out of the boxes)."""
 
     __slots__ = ()
 
 
 def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]]:
-    """Positions of tensors and waypoints, and each arrow as [parent, waypoints..., child]."""
+    """Positions of tensors and waypoints; arrows as [parent, waypoints..., child]."""
     nodes = root._topological_order(leaves=True)  # parents before children
     consumers: dict[Tensor, list[Tensor]] = {n: [] for n in nodes}
     column: dict[Any, int] = {}
@@ -195,7 +195,8 @@ def draw_graph(
         )
     for path in paths:
         for a, b in zip(path, path[1:]):
-            # Drawn after the boxes (zorder 4) so their outlines, already placed, clip the ends.
+            # Drawn after the boxes (zorder 4) so their outlines, already placed,
+            # clip the ends.
             ax.annotate(
                 "",
                 xy=(pos[b][0], -pos[b][1]),

@@ -1,23 +1,29 @@
 """Weight initialisation, with the formulas of ``torch.nn.init``.
 
 A weight of shape ``(fan_out, fan_in)`` (PyTorch's layout: out_features first)
-multiplies inputs summed over ``fan_in`` terms. To keep the variance of the
-activations (forward) and of the gradients (backward) roughly constant from
-layer to layer, draw the weights with standard deviation
+multiplies inputs summed over ``fan_in`` terms. With independent zero-mean weights,
+an output ``z = W h`` has ``Var(z) = fan_in * Var(W) * E[h^2]``: what enters is the
+second moment ``E[h^2]`` of the input, which equals its variance only when ``h``
+has mean 0. To keep the scale of the activations (forward) and of the gradients
+(backward) roughly constant from layer to layer, draw the weights with standard
+deviation
 
 * Xavier/Glorot (tanh, sigmoid):  ``std = gain * sqrt(2 / (fan_in + fan_out))``
-* Kaiming/He (ReLU family):       ``std = gain / sqrt(fan)``, ``fan = fan_in`` (or fan_out)
+* Kaiming/He (ReLU family):       ``std = gain / sqrt(fan)``, ``fan = fan_in``
+  (or ``fan_out``)
 
 A uniform distribution U(-a, a) has std ``a / sqrt(3)``, hence the ``_uniform_``
 variants use ``a = sqrt(3) * std``. ``gain`` depends on the non-linearity (see
-:func:`calculate_gain`); for ReLU it is ``sqrt(2)``, because ReLU zeroes half of
-its inputs and so halves the variance.
+:func:`calculate_gain`); for ReLU it is ``sqrt(2)``: ReLU zeroes the negative half
+of a symmetric input ``z`` and so halves its second moment,
+``E[relu(z)^2] = Var(z) / 2``. (It does not halve the variance: for a normal ``z``,
+``Var(relu(z)) = (1/2 - 1/(2 pi)) Var(z) ≈ 0.34 Var(z)``.)
 
 All functions fill the array in place (a dlcourse Tensor's ``.data``, or a NumPy
 array), return their argument, and take ``rng``: a ``numpy.random.Generator``, an
 integer seed, or ``None`` for fresh entropy.
 
-See chapter: Data, compute, algorithms
+See chapter: Why now: data, compute, algorithms
 """
 
 from __future__ import annotations
@@ -88,7 +94,8 @@ def calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
     shape = _array(tensor).shape
     if len(shape) < 2:
         raise ValueError(
-            f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}"
+            "fan in and fan out need a tensor with at least 2 dimensions, "
+            f"got shape {shape}"
         )
     receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive_field, shape[0] * receptive_field
@@ -183,5 +190,5 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     rng: np.random.Generator | int | None = None,
 ) -> T:
-    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)`` (sqrt(2 / fan_in) for ReLU)."""
+    """He normal: N(0, std^2), ``std = gain / sqrt(fan)``: sqrt(2 / fan_in) for ReLU."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng)

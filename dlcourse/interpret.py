@@ -1,28 +1,30 @@
-"""Why did the network say that? Gradient-based explanations and a sanity check for them.
+"""Why did the network say that? Gradient-based explanations, and a check for them.
 
-**Saliency** (Simonyan, Vedaldi & Zisserman 2014). The score of class ``t`` is a function
-:math:`f_t(x)` of the input. Its gradient says how much each input pixel would change the
-score if it moved a little; the saliency map is its size,
+**Saliency** (Simonyan, Vedaldi & Zisserman 2014). The score of class ``t`` is a
+function :math:`f_t(x)` of the input. Its gradient says how much each input pixel would
+change the score if it moved a little; the saliency map is its size,
 
 .. math::
 
     S(x) = \\left|\\frac{\\partial f_t}{\\partial x}(x)\\right| .
 
 **Integrated gradients** (Sundararajan, Taly & Yan 2017). A gradient is *local*: a pixel
-that saturated a ReLU long ago gets zero gradient however much it matters. Integrated
-gradients walk from a *baseline* :math:`x'` (a black image) to :math:`x` along the straight
-line :math:`x' + \\alpha (x - x')` and add up the gradients on the way:
+whose effect has saturated (its ink already switched a ReLU off, say) gets zero
+gradient, however much it moved the score on the way there. Integrated gradients walk
+from a *baseline* :math:`x'` (by default the all-zero image) to :math:`x` along the
+straight line :math:`x' + \\alpha (x - x')` and add up the gradients on the way:
 
 .. math::
 
     \\operatorname{IG}_i(x) = (x_i - x'_i) \\int_0^1
-        \\frac{\\partial f_t}{\\partial x_i}\\big(x' + \\alpha (x - x')\\big)\\, d\\alpha .
+        \\frac{\\partial f_t}{\\partial x_i}
+        \\big(x' + \\alpha (x - x')\\big)\\, d\\alpha .
 
 By the fundamental theorem of calculus for line integrals the attributions satisfy
-**completeness**: :math:`\\sum_i \\operatorname{IG}_i(x) = f_t(x) - f_t(x')`, every bit of
-the score's change is handed to some pixel. The integral is computed with the trapezoid
-rule on ``steps`` equal intervals (:func:`riemann_weights`); the completeness gap measures
-how well the rule did.
+**completeness**: :math:`\\sum_i \\operatorname{IG}_i(x) = f_t(x) - f_t(x')`, every bit
+of the score's change is handed to some pixel. The integral is computed with the
+trapezoid rule on ``steps`` equal intervals (:func:`riemann_weights`); the completeness
+gap measures how well the rule did.
 
 **Sanity check** (Adebayo et al. 2018). An explanation that looks the same for a trained
 network and for one with random weights explains nothing about what was learned.
@@ -31,7 +33,8 @@ output layer first), recomputes the explanation after each step, and
 :func:`rank_correlation` measures, per image, the Spearman rank correlation between the
 original and the new :math:`|\\text{attribution}|` map.
 
-All functions take ``torch`` models that map a batch ``(N, ...)`` to class scores ``(N, K)``.
+All functions take ``torch`` models that map a batch ``(N, ...)`` to class scores
+``(N, K)``.
 
 See chapter: Applications and challenges
 """
@@ -72,7 +75,7 @@ def _targets(target: Any, n: int, device: torch.device) -> torch.Tensor:
         t = t.expand(n)
     if t.numel() != n:
         raise ValueError(
-            f"target: expected one class or {n} classes (one per example), got {t.numel()}"
+            f"target: expected one class or {n} (one per example), got {t.numel()}"
         )
     return t.to(device)
 
@@ -90,7 +93,7 @@ def _score_grad(
 
 
 class _EvalMode:
-    """Eval mode (no dropout) for the duration of a block, the previous mode restored after."""
+    """Eval mode (no dropout) for the duration of a block, then the previous mode."""
 
     def __init__(self, model: nn.Module) -> None:
         self.model, self.was = model, model.training
@@ -103,7 +106,7 @@ class _EvalMode:
 
 
 def class_score(model: nn.Module, x: Any, target: Any) -> np.ndarray:
-    """``f_target(x)``: the score (logit) of class ``target`` for every example, shape (N,)."""
+    """``f_target(x)``: the score (logit) of class ``target`` for each example, (N,)."""
     xt = _as_input(model, x)
     t = _targets(target, len(xt), xt.device)
     with _EvalMode(model), torch.no_grad():
@@ -116,10 +119,12 @@ def saliency(
     """Saliency map ``|∂ f_target / ∂ x|`` (Simonyan et al. 2014), same shape as ``x``.
 
     Args:
-        model: a torch classifier, batch ``(N, ...)`` → scores ``(N, K)``; evaluated in eval mode.
+        model: a torch classifier, batch ``(N, ...)`` → scores ``(N, K)``; evaluated in
+            eval mode.
         x: a batch of inputs ``(N, ...)`` (array or tensor).
         target: the class to explain: one int for all examples, or one per example.
-        absolute: return the gradient's absolute value (the map); ``False`` keeps its sign.
+        absolute: return the gradient's absolute value (the map); ``False`` keeps the
+            sign.
     """
     xt = _as_input(model, x)
     t = _targets(target, len(xt), xt.device)
@@ -134,9 +139,10 @@ def riemann_weights(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points ``α_k`` in [0, 1] and weights ``w_k`` with ``Σ w_k g(α_k) ≈ ∫₀¹ g(α) dα``.
 
-    ``"trapezoid"``: ``steps + 1`` points ``k/steps``, weights ``1/steps`` (halved at both ends),
-    error O(1/steps²) for smooth g. ``"left"``, ``"right"``, ``"midpoint"``: ``steps`` points,
-    weights ``1/steps`` (the Riemann sums of Sundararajan et al.; error O(1/steps) for left/right).
+    ``"trapezoid"``: ``steps + 1`` points ``k/steps``, weights ``1/steps`` (halved at
+    both ends), error O(1/steps²) for smooth g. ``"left"``, ``"right"``,
+    ``"midpoint"``: ``steps`` points, weights ``1/steps`` (the Riemann sums of
+    Sundararajan et al.; error O(1/steps) for left and right, O(1/steps²) for midpoint).
     """
     if steps < 1:
         raise ValueError(f"riemann_weights: steps must be >= 1, got {steps}")
@@ -149,7 +155,8 @@ def riemann_weights(
     offsets = {"left": 0.0, "right": 1.0, "midpoint": 0.5}
     if rule not in offsets:
         raise ValueError(
-            f"riemann_weights: unknown rule {rule!r}; choose trapezoid, left, right or midpoint"
+            f"riemann_weights: unknown rule {rule!r}; "
+            "choose trapezoid, left, right or midpoint"
         )
     return (k + offsets[rule]) / steps, np.full(steps, 1.0 / steps)
 
@@ -224,9 +231,10 @@ def _ranks(v: np.ndarray) -> np.ndarray:
 
 
 def rank_correlation(a: Any, b: Any) -> np.ndarray:
-    """Spearman rank correlation between ``a[i]`` and ``b[i]`` for every example ``i``, shape (N,).
+    """Spearman rank correlation between ``a[i]`` and ``b[i]`` for each example, (N,).
 
-    Each example's map is flattened; ties get their average rank (as ``scipy.stats.spearmanr``).
+    Each example's map is flattened; ties get their average rank (as
+    ``scipy.stats.spearmanr``).
     The correlation is the Pearson correlation of the ranks; NaN for a constant map.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -243,7 +251,10 @@ def rank_correlation(a: Any, b: Any) -> np.ndarray:
 
 
 def randomizable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The layers with weights (``reset_parameters``), in forward order: ``[(name, module), ...]``."""
+    """``[(name, module), ...]``: the layers with weights and ``reset_parameters``.
+
+    In registration order, which for ``nn.Sequential`` and LeNet is the forward order.
+    """
     return [
         (name, m)
         for name, m in model.named_modules()
@@ -262,13 +273,14 @@ def cascading_randomization(
 ) -> list[tuple[str, np.ndarray]]:
     """Adebayo et al.'s (2018) cascading randomisation test.
 
-    Re-initialises the layers of a *copy* of ``model`` one after the other, from the output
-    layer down to the first (each with ``reset_parameters`` under ``torch.manual_seed(seed + k)``),
-    and explains ``(x, target)`` with ``explain(model, x, target)`` after each step.
+    Re-initialises the layers of a *copy* of ``model`` one after the other, from the
+    output layer down to the first (each with ``reset_parameters`` under
+    ``torch.manual_seed(seed + k)``), and explains ``(x, target)`` with
+    ``explain(model, x, target)`` after each step.
 
-    Returns ``[("trained", maps), ("<layer name>", maps), ...]``: the original explanation, then
-    the one with every layer from the top down to the named one randomised. The original
-    ``model`` is not changed.
+    Returns ``[("trained", maps), ("<layer name>", maps), ...]``: the original
+    explanation, then the one with every layer from the top down to the named one
+    randomised. The original ``model`` is not changed.
     """
     randomized = copy.deepcopy(model)
     out = [("trained", explain(randomized, x, target))]

@@ -3,16 +3,18 @@
 A real network's loss lives in millions of dimensions; these surfaces ``f(x, y)`` show,
 in two, what gradient descent ``p ← p - η ∇f(p)`` and its variants do:
 
-============  ===================================  ===========================================
-name          f(x, y)                              why it is here
-============  ===================================  ===========================================
-bowl          x² + y²                              the easy case: every method converges
-valley        ½ (x² + 20 y²)                       ill-conditioned (curvatures 1 and 20): SGD
-                                                   zig-zags across, crawls along; momentum helps
-rosenbrock    (1 - x)² + 100 (y - x²)²             a curved, flat-bottomed banana valley
-himmelblau    (x² + y - 11)² + (x + y² - 7)²       four minima: where you end depends on the start
-saddle        x² - y²                              zero gradient that is not a minimum
-============  ===================================  ===========================================
+==========  ==============================  ========================================
+name        f(x, y)                         why it is here
+==========  ==============================  ========================================
+bowl        x² + y²                         the easy case: every method converges
+valley      ½ (x² + 20 y²)                  ill-conditioned (curvatures 1 and 20):
+                                            SGD zig-zags across and crawls along;
+                                            momentum helps
+rosenbrock  (1 - x)² + 100 (y - x²)²        a curved, flat-bottomed banana valley
+himmelblau  (x² + y - 11)² + (x + y² - 7)²  four minima: where you end depends on
+                                            the start
+saddle      x² - y²                         zero gradient that is not a minimum
+==========  ==============================  ========================================
 
 Each :class:`Landscape` knows its analytic gradient, its minima, a plotting window and
 a good starting point. :func:`trajectory` runs a ``dlcourse.optim`` (or ``torch.optim``)
@@ -33,7 +35,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from numpy.typing import ArrayLike
 
-from .animation import to_html
+from .animation import png_size, to_html
 from .viz import OKABE_ITO
 
 __all__ = [
@@ -89,7 +91,7 @@ class Landscape:
     __call__ = f
 
     def grid(self, resolution: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``X, Y, Z`` on a ``resolution × resolution`` grid over the window (for plotting)."""
+        """``X, Y, Z`` on a ``resolution × resolution`` grid over the window (plots)."""
         X, Y = np.meshgrid(
             np.linspace(*self.xlim, resolution), np.linspace(*self.ylim, resolution)
         )
@@ -183,9 +185,10 @@ def trajectory(
     """Positions ``(steps + 1, 2)`` of an optimiser started at ``start`` (row 0).
 
     ``optimizer_cls`` is e.g. ``dlcourse.optim.SGD`` (then the parameter is a
-    ``dlcourse.autograd.Tensor``) or a ``torch.optim`` class (a float64 ``torch.Tensor``);
-    ``opt_kwargs`` go to its constructor (``lr=0.1, momentum=0.9``...). Each step puts the
-    landscape's analytic gradient into ``p.grad`` and calls ``optimizer.step()``.
+    ``dlcourse.autograd.Tensor``) or a ``torch.optim`` class (a float64
+    ``torch.Tensor``); ``opt_kwargs`` go to its constructor (``lr=0.1,
+    momentum=0.9``...). Each step puts the landscape's analytic gradient into
+    ``p.grad`` and calls ``optimizer.step()``.
     Once the walk diverges (a non-finite position) the remaining rows are NaN.
     """
     land = _get(landscape)
@@ -320,8 +323,9 @@ def animate_descent(
 ) -> str:
     """HTML (``FuncAnimation.to_jshtml``) of the paths being walked, step by step.
 
-    At most 40 frames and dpi ≤ 80 keep the page light: long paths are subsampled. ``alt``
-    describes the animation for screen readers (by default: which paths, on which landscape).
+    At most 40 frames and dpi ≤ 80 keep the page light: long paths are subsampled.
+    ``alt`` describes the animation for screen readers (by default: which paths, on
+    which landscape).
     """
     paths = _as_dict(trajectories)
     if not paths:
@@ -347,28 +351,33 @@ def animate_descent(
 
     anim = FuncAnimation(fig, draw, frames=len(stops), interval=interval, blit=False)
     if alt is None:
+        names = ", ".join(map(str, paths))
         alt = (
-            f"Animation: {len(paths)} optimisation path(s) ({', '.join(map(str, paths))}) walking "
-            f"downhill on the contour map of the {_get(landscape).name} landscape, step by step"
+            f"Animation: {len(paths)} optimisation path(s) ({names}) walking downhill "
+            f"on the contour map of the {_get(landscape).name} landscape, step by step"
         )
     html = to_html(anim, alt=alt)
     plt.close(fig)
     return html
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: plt.Figure) -> tuple[bytes, int]:
+    """``fig`` as a PNG drawn at twice its resolution (sharp on high-resolution screens),
+    and the width in pixels to show it at."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=2 * fig.dpi)
     plt.close(fig)
-    return buf.getvalue()
+    png = buf.getvalue()
+    size = png_size(png)
+    return png, (size[0] // 2 if size else 0)
 
 
 class LRSlider:
-    """A learning-rate slider: an ipywidgets view in Jupyter, a static PNG on the book page.
+    """A learning-rate slider: an ipywidgets view in Jupyter, a static PNG in the book.
 
-    ``_repr_mimebundle_`` returns the widget view *and* an ``image/png`` of small multiples
-    (one panel per learning rate in ``lrs``): a live kernel renders the widget, a static
-    renderer (the published book) falls back to the picture.
+    ``_repr_mimebundle_`` returns the widget view *and* an ``image/png`` of small
+    multiples (one panel per learning rate in ``lrs``): a live kernel renders the
+    widget, a static renderer (the published book) falls back to the picture.
     """
 
     def __init__(
@@ -414,8 +423,9 @@ class LRSlider:
         plot_contour(self.landscape, {"": path}, ax=ax, title=f"lr = {lr:g}: {verdict}")
         ax.title.set_fontsize(9)
 
-    def static_png(self) -> bytes:
-        """Small multiples, one panel per learning rate (the fallback image)."""
+    def static_png(self) -> tuple[bytes, int]:
+        """Small multiples, one panel per learning rate (the fallback image), and the
+        width to show it at."""
         n = len(self.lrs)
         fig, axes = plt.subplots(1, n, figsize=(2.6 * n, 2.4), dpi=72, squeeze=False)
         for lr, ax in zip(self.lrs, axes[0]):
@@ -426,7 +436,7 @@ class LRSlider:
         return _png(fig)
 
     def widget(self):
-        """The ipywidgets view: a ``FloatLogSlider`` redrawing an ``Image`` of the path."""
+        """The ipywidgets view: a ``FloatLogSlider`` that redraws the path."""
         if self._widget is None:
             import ipywidgets as W
 
@@ -444,7 +454,8 @@ class LRSlider:
             def redraw(change: Any = None) -> None:
                 fig, ax = plt.subplots(figsize=(5, 4), dpi=72)
                 self._panel(slider.value, ax)
-                image.value = _png(fig)
+                image.value, width = _png(fig)
+                image.width = str(width)  # shown at its size, not stretched to the cell
 
             slider.observe(redraw, names="value")
             redraw()
@@ -453,10 +464,11 @@ class LRSlider:
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        png, width = self.static_png()
         bundle = {
             "text/plain": repr(self),
-            "image/png": base64.b64encode(self.static_png()).decode("ascii"),
+            "image/png": base64.b64encode(png).decode("ascii"),
         }
         bundle.update(
             {
@@ -469,7 +481,7 @@ class LRSlider:
             bundle = {k: v for k, v in bundle.items() if k in include}
         if exclude:
             bundle = {k: v for k, v in bundle.items() if k not in exclude}
-        return bundle
+        return bundle, {"image/png": {"width": width}}
 
     def __repr__(self) -> str:
         return (
@@ -486,7 +498,7 @@ def lr_slider(
     steps: int = 30,
     **opt_kwargs: Any,
 ) -> LRSlider:
-    """Explore the learning rate on a landscape (default optimiser: ``dlcourse.optim.SGD``).
+    """Explore the learning rate on a landscape (default: ``dlcourse.optim.SGD``).
 
     Displayed in Jupyter it is a slider; on a static page, one panel per ``lrs`` entry.
     """

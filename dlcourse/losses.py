@@ -1,7 +1,9 @@
 """Loss functions: how wrong is the network, as one number to minimise.
 
-* Mean squared error, for regression:      MSE = (1/n) Σᵢ (ŷᵢ - yᵢ)²
-* Binary cross-entropy, for a probability: BCE = -(1/n) Σᵢ [yᵢ log pᵢ + (1-yᵢ) log(1-pᵢ)]
+* Mean squared error, for regression:
+      MSE = (1/n) Σᵢ (ŷᵢ - yᵢ)²
+* Binary cross-entropy, for a probability p of class 1:
+      BCE = -(1/n) Σᵢ [yᵢ log pᵢ + (1-yᵢ) log(1-pᵢ)]
 * Cross-entropy over C classes, from raw scores (logits) z and the true class t:
       CE = -(1/N) Σₙ log softmax(zₙ)[tₙ] = (1/N) Σₙ (logsumexp(zₙ) - zₙ[tₙ])
 

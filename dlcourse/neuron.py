@@ -6,7 +6,10 @@ A neuron weighs its inputs, adds a bias and applies an activation:
 
 The weights say how much each input matters (their sign: for or against), the bias
 how eager the neuron is to fire. With the step activation the neuron is a linear
-classifier: it answers 1 on one side of the hyperplane ``w·x + b = 0`` and 0 on the other.
+classifier: it answers 1 on one side of the hyperplane ``w·x + b = 0``, 0 on the other.
+(McCulloch and Pitts' 1943 units had no such weights: equal excitatory inputs, an
+absolute inhibitory veto and a fixed threshold. Adjustable weights came with the
+perceptron.)
 
 The perceptron rule (Rosenblatt, 1958) learns ``w`` and ``b`` from labelled examples
 ``(x, y)`` with ``y ∈ {0, 1}``, one example at a time:
@@ -16,9 +19,13 @@ The perceptron rule (Rosenblatt, 1958) learns ``w`` and ``b`` from labelled exam
     b ← b + η (y - ŷ)
 
 Nothing changes when the neuron is right; when it is wrong the boundary moves towards
-the misclassified point. If the data are linearly separable with margin γ inside a ball
-of radius R, the rule makes at most (R/γ)² mistakes (Novikoff, 1962). If they are not
-separable — XOR — it never stops making mistakes.
+the misclassified point. Novikoff (1962): write each input with the bias's constant
+input appended, ``(x, 1)``. If some ``(w*, b*)`` of length 1 separates the data with
+margin γ (``w*·x + b* ≥ γ`` for label 1, ``≤ -γ`` for label 0) and every
+``‖(x, 1)‖ ≤ R``, the rule started from zero makes at most (R/γ)² mistakes, for any
+order and any η > 0. R bounds the augmented input ``‖(x, 1)‖``, not ``‖x‖``, because
+the bias is learned too.
+If the data are not separable — XOR — it never stops making mistakes.
 
 See chapter: The artificial neuron
 """
@@ -64,8 +71,8 @@ class Perceptron:
     Attributes:
         weights: ``(n_inputs,)`` array ``w``.
         bias: the scalar ``b``.
-        history: one ``(w, b, errors)`` tuple per epoch — the weights and bias at the end
-            of the epoch and the number of mistakes (= updates) made during it.
+        history: one ``(w, b, errors)`` tuple per epoch — the weights and bias at the
+            end of the epoch and the number of mistakes (= updates) made during it.
         converged: whether the last epoch made no mistake.
     """
 
@@ -138,7 +145,7 @@ class Perceptron:
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """The pre-activation ``X @ w + b`` (signed, scaled distance to the boundary)."""
+        """The pre-activation ``X @ w + b``: signed, scaled distance to the boundary."""
         if self.weights is None:
             raise RuntimeError("Perceptron: call fit() first or give n_inputs")
         return self._check_X(X) @ self.weights + self.bias

@@ -8,8 +8,10 @@ equals PyTorch's to rounding error (the tests check 50 steps in float64).
 With ``g`` the gradient, ``lr`` the learning rate and ``t`` the step number:
 
 * SGD           ``p <- p - lr * g``
-* SGD+momentum  ``b <- g`` on the first step, then ``b <- mu * b + g``; ``p <- p - lr * b``
-* RMSprop       ``v <- alpha * v + (1 - alpha) * g^2``;  ``p <- p - lr * g / (sqrt(v) + eps)``
+* SGD+momentum  ``b <- g`` on the first step, then ``b <- mu * b + g``;
+                ``p <- p - lr * b``
+* RMSprop       ``v <- alpha * v + (1 - alpha) * g^2``;
+                ``p <- p - lr * g / (sqrt(v) + eps)``
 * Adam          ``m <- b1 m + (1 - b1) g``;  ``v <- b2 v + (1 - b2) g^2``;
                 ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with
                 ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``
@@ -97,7 +99,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (heavy-ball) momentum.
 
     .. math::
-        b_1 = g_1,\\qquad b_t = \\mu\\, b_{t-1} + g_t,\\qquad p \\leftarrow p - \\eta\\, b_t
+        b_1 = g_1,\\qquad b_t = \\mu\\, b_{t-1} + g_t,\\qquad
+        p \\leftarrow p - \\eta\\, b_t
 
     (with ``momentum=0`` simply ``p <- p - lr * g``). Like PyTorch, the momentum
     buffer starts at the first gradient rather than at zero, and the gradient is
@@ -175,7 +178,8 @@ class Adam(Optimizer):
         m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t,\\qquad
         v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2
 
-        p \\leftarrow p - \\eta\\, \\frac{m_t / (1-\\beta_1^t)}{\\sqrt{v_t / (1-\\beta_2^t)} + \\epsilon}
+        p \\leftarrow p - \\eta\\,
+            \\frac{m_t / (1-\\beta_1^t)}{\\sqrt{v_t / (1-\\beta_2^t)} + \\epsilon}
 
     ``m_0 = v_0 = 0``; dividing by ``1 - beta^t`` undoes the pull towards that zero
     start in the first steps. As in PyTorch, ``eps`` is added *outside* the square

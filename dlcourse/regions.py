@@ -1,8 +1,8 @@
 """Linear regions of ReLU networks: why depth buys expressiveness.
 
-A ReLU network is piecewise linear. Each hidden neuron ``relu(wᵢ·h + bᵢ)`` is either on
-or off; the tuple of on/off bits of all hidden neurons — the *activation pattern* — is
-constant on convex pieces of the input space, and on each piece the network is one
+A ReLU network is piecewise linear. Each hidden neuron ``relu(wᵢ·h + bᵢ)`` is either
+on or off; the tuple of on/off bits of all hidden neurons — the *activation pattern* —
+is constant on convex pieces of the input space, and on each piece the network is one
 affine map. Counting distinct patterns counts these *linear regions*.
 
 * One hidden layer of ``n`` ReLUs on a 2-D input cuts the plane with ``n`` lines; by
@@ -58,7 +58,9 @@ def _hidden_layers(model: Any) -> list[tuple[np.ndarray, np.ndarray | None, str]
 
 
 def activation_patterns(model: Any, points: np.ndarray) -> np.ndarray:
-    """Boolean ``(N, hidden_units)``: which hidden ReLUs are on at each of the ``points (N, 2)``.
+    """Boolean ``(N, hidden_units)``: which hidden ReLUs are on at each of the points.
+
+    ``points`` has shape ``(N, 2)``.
 
     ``model`` is a dlcourse or torch MLP of Linear + ReLU/LeakyReLU layers, or a list of
     ``(W, b)`` pairs, ``W`` of shape ``(out, in)``, each followed by a ReLU.
@@ -121,7 +123,7 @@ def plot_linear_regions(
     ax: plt.Axes | None = None,
     title: str | None = None,
 ) -> plt.Axes:
-    """Colour each linear region of the model over the window; the title gives the count."""
+    """Colour each linear region of the model in the window; the title says how many."""
     gx, gy, pts = _grid(xlim, ylim, resolution)
     ids = _region_ids(model, pts)
     n = int(ids.max()) + 1
@@ -144,7 +146,7 @@ def plot_linear_regions(
 def zaslavsky_bound(n: int, dim: int = 2) -> int:
     """Most regions ``n`` hyperplanes cut ``ℝ^dim`` into: ``Σ_{i=0..dim} C(n, i)``.
 
-    For ``dim = 2``: ``1 + n + n(n-1)/2``, the maximum for one hidden layer of ``n`` ReLUs.
+    For ``dim = 2``: ``1 + n + n(n-1)/2``, the most for one hidden layer of ``n`` ReLUs.
     """
     from math import comb
 
@@ -152,11 +154,12 @@ def zaslavsky_bound(n: int, dim: int = 2) -> int:
 
 
 def sawtooth_layers(depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Hidden layers ``(W, b)`` of a width-2 ReLU net with ``2^depth`` regions on ``(0, 1) × ℝ``.
+    """Hidden layers ``(W, b)`` of a width-2 ReLU net with ``2^depth`` regions.
 
-    Each layer computes ``relu(t)`` and ``relu(t - ½)`` of the previous tent value ``t``, and
-    the next layer reads ``t' = 2 relu(t) - 4 relu(t - ½)``, the tent map, which folds
-    ``[0, 1]`` onto itself. ``depth`` folds make ``2^depth`` pieces along ``x₁`` (the
+    The regions are those on ``(0, 1) × ℝ``. Each layer computes ``relu(t)`` and
+    ``relu(t - ½)`` of the previous tent value ``t``, and the next layer reads
+    ``t' = 2 relu(t) - 4 relu(t - ½)``, the tent map, which folds ``[0, 1]`` onto
+    itself. ``depth`` folds make ``2^depth`` pieces along ``x₁`` (the
     input ``x₂`` is ignored): ``6 · depth`` parameters, exponentially many regions.
     """
     if depth < 1:

@@ -22,8 +22,10 @@ The LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al.
     c_t &= f \\odot c_{t-1} + i \\odot g \\\\
     h_t &= o \\odot \\tanh(c_t)
 
-``dc_t/dc_{t-1} = f``: while the forget gate stays near 1, the gradient flows
-back through many steps without vanishing.
+Along the direct cell path, ``dc_t/dc_{t-1} = diag(f)``; the gates themselves depend
+on ``h_{t-1}`` and so on ``c_{t-1}``, which adds further terms (through the weight
+matrices) to the full derivative. While the forget gate stays near 1, the gradient flows
+back along the direct path through many steps without vanishing.
 
 Everything is built from :class:`~dlcourse.autograd.Tensor` operations, so the
 engine provides the backward pass; :func:`stack` (joining the per-step hidden
@@ -111,7 +113,8 @@ class _Recurrent(Module):
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(
                 f"{type(self).__name__}: input of shape {x.shape} does not match "
-                f"weight_ih of shape {self.weight_ih.shape}: expected (N, {self.input_size})"
+                f"weight_ih of shape {self.weight_ih.shape}: "
+                f"expected (N, {self.input_size})"
             )
 
     def _state(self, state: Any, n: int, dtype: np.dtype, name: str) -> Tensor:
@@ -274,7 +277,7 @@ def _initial(name: str, state: Any, n: int, hidden: int) -> Any:
 
 
 class RNN(Module):
-    """A single-layer Elman RNN over a whole sequence (``torch.nn.RNN``, batch_first=True).
+    """A single-layer Elman RNN over a sequence (``torch.nn.RNN``, batch_first=True).
 
     ``forward(x, h0=None)`` with x (N, T, input_size) returns ``(outputs, h_n)``:
     outputs (N, T, H) are the hidden states of every step, h_n (1, N, H) the last
@@ -334,7 +337,8 @@ class LSTM(Module):
     returns ``(outputs, (h_n, c_n))``: outputs (N, T, H), h_n and c_n (1, N, H),
     as PyTorch. After a call, for plotting:
 
-    * ``last_gates``: dict ``{"i", "f", "g", "o"}`` of gate activations, arrays (N, T, H);
+    * ``last_gates``: dict ``{"i", "f", "g", "o"}`` of gate activations, arrays
+      (N, T, H);
     * ``last_hidden``, ``last_cell``: arrays (N, T, H) of h_t and c_t;
     * ``hidden_states``: the list of the T Tensors h_t (their ``.grad`` after backward).
     """

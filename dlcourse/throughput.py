@@ -7,14 +7,15 @@ Nearly all the arithmetic of a neural network is matrix products. Multiplying tw
 .. math::  \\text{FLOPs}(n) = 2 n^3,
 
 and the throughput is ``2 n³ / t`` floating-point operations per second (reported in
-GFLOP/s = 10⁹ FLOP/s). Small products are dominated by fixed overheads (Python, kernel
-launch), large ones by the arithmetic units, so the throughput grows with ``n`` until the
-hardware is saturated — and a GPU, with thousands of arithmetic units, saturates far higher
-than a CPU. That gap is the "compute" in "data, compute, algorithms".
+GFLOP/s = 10⁹ FLOP/s). Small products are dominated by fixed overheads (Python,
+kernel launch), large ones by the arithmetic units, so the throughput grows with
+``n`` until the hardware is saturated — and a GPU, with thousands of arithmetic
+units, saturates far higher than a CPU. That gap is the "compute" in "data,
+compute, algorithms".
 
-A GPU runs asynchronously: ``a @ b`` only *queues* the work and returns at once, so the
-timer must wait for the device to finish (``torch.cuda.synchronize()``) before reading the
-clock, otherwise it measures the queueing, not the product.
+A GPU runs asynchronously: ``a @ b`` only *queues* the work and returns at once, so
+the timer must wait for the device to finish (``torch.cuda.synchronize()``) before
+reading the clock, otherwise it measures the queueing, not the product.
 
 See chapter: Why now: data, compute, algorithms
 """
@@ -74,9 +75,9 @@ def matmul_gflops(
     For each size: two random matrices on ``device``, one untimed warm-up product (it
     pays for memory allocation and, on a GPU, kernel selection), then ``repeats`` timed
     products. The *fastest* repeat is kept: noise (other programs, the OS) only ever
-    adds time, so the
-    minimum is the best estimate of what the hardware can do (the advice of Python's
-    ``timeit``). On CUDA the clock is read only after ``torch.cuda.synchronize()``.
+    adds time, so the minimum is the best estimate of what the hardware can do (the
+    advice of Python's ``timeit``). On CUDA the clock is read only after
+    ``torch.cuda.synchronize()``.
 
     Raises ``RuntimeError`` for ``device="cuda"`` when no GPU is available.
     """

@@ -1,6 +1,6 @@
 """One training loop for dlcourse models and PyTorch models.
 
-Training is the same five lines whatever the framework, repeated for every
+Training is the same four lines whatever the framework, repeated for every
 minibatch of every epoch::
 
     optimizer.zero_grad()          # forget the previous step's gradients
@@ -43,7 +43,7 @@ EVAL_BATCH = 1024  # evaluation batch: large (no graph is kept) but memory-bound
 
 @dataclass
 class History:
-    """Per-epoch metrics recorded by :func:`fit` (``val_*`` stay empty without val_data)."""
+    """Per-epoch metrics recorded by :func:`fit` (``val_*`` empty without val_data)."""
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
@@ -85,7 +85,8 @@ class _Data:
             dtype = params[0].dtype if params else torch.get_default_dtype()
             dev = params[0].device if params else torch.device("cpu")
             X = torch.as_tensor(X).to(dev)
-            # Token ids (integers) stay integers for embeddings; features take the model's dtype.
+            # Token ids (integers) stay integers for embeddings; features take the
+            # model's dtype.
             self.X = X.to(dtype) if X.is_floating_point() else X
             y = torch.as_tensor(y).to(dev)
             self.y = y.to(dtype) if y.is_floating_point() else y
@@ -139,7 +140,7 @@ def _grad_off(model: Any) -> Any:
 def evaluate(
     model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any
 ) -> tuple[float, float]:
-    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)`` in eval mode, without gradients.
+    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``: eval mode, no gradients.
 
     Accuracy is NaN for real-valued targets.
     """
@@ -165,7 +166,7 @@ def evaluate(
 
 
 def predict(model: Any, X: Any) -> np.ndarray:
-    """Predicted classes (arg-max of the outputs, or output > 0.5 for a single output)."""
+    """Predicted classes (arg-max of the outputs; output > 0.5 for a single output)."""
     data = _Data(model, X, np.zeros(len(X), dtype=np.int64))
     was_training = model.training
     model.eval()

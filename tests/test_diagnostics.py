@@ -106,4 +106,4 @@ def test_init_schemes_keep_or_lose_the_activation_scale():
     he = [s.std for s in activation_stats(initialise(relu_net, "he", rng=0), X)]
     xr = [s.std for s in activation_stats(initialise(relu_net, "xavier", rng=0), X)]
     assert 0.3 < he[-1] / he[0] < 3            # He: the scale is kept
-    assert xr[-1] / xr[0] < 0.1                # Xavier under ReLU: halves the variance per layer
+    assert xr[-1] / xr[0] < 0.1  # Xavier under ReLU: halves the second moment per layer

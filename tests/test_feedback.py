@@ -1,8 +1,18 @@
-"""The exercise checkers' feedback: every way of fooling a check is caught with a clear message."""
+"""The exercise checkers' feedback: every way of fooling a check is caught with a clear message.
+
+A failed check shows one line, ``✗ qN: …``, and no traceback through the package (IPython's
+``_render_traceback_``; checked in a real kernel below), while it still raises
+``AssertionError`` / ``NotImplementedError``. Every requirement a prompt states is checked by
+the visible ``check()``: the plausible wrong answers in ``WRONG`` passed ``check()`` before and
+fail it now.
+"""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 import types
 
 import numpy as np
@@ -11,8 +21,15 @@ import torch
 
 from dlcourse import exercises
 from dlcourse.autograd import Tensor
-from dlcourse.exercises.compare import assert_close, assert_new_array, assert_unchanged, to_array
-from dlcourse.exercises.question import Question, call, holds, value
+from dlcourse.exercises.compare import (
+    assert_close,
+    assert_float,
+    assert_new_array,
+    assert_unchanged,
+    fmt,
+    to_array,
+)
+from dlcourse.exercises.question import Question, _short, call, holds, value
 
 
 def reference_double(x):
@@ -71,7 +88,9 @@ def expect_failure(answer, capsys, *needles):
     msg = str(info.value)
     out = capsys.readouterr().out
     assert msg.startswith("q1: `double` fails a check: "), msg
-    assert out.startswith("✗ q1"), out  # printed for the student as well
+    assert out == "", out  # shown once: by the exception, not printed as well
+    assert info.value._render_traceback_() == [f"✗ {msg}"]  # what IPython shows
+    assert "\n" not in msg, msg
     for n in needles:
         assert n in msg, (n, msg)
     return msg
@@ -131,7 +150,8 @@ def test_nan_is_caught(capsys):
         y.flat[0] = np.nan
         return y
 
-    expect_failure(nan_answer, capsys, "contains NaN at index (0,)", "2 was expected")
+    expect_failure(nan_answer, capsys, "contains NaN at index (0,)", "2.0 was expected",
+                   "1 of 3 values are NaN")
 
 
 def test_inf_is_caught(capsys):
@@ -139,9 +159,10 @@ def test_inf_is_caught(capsys):
 
 
 def test_wrong_values_say_which_input_expected_and_got(capsys):
-    msg = expect_failure(lambda x: 3 * x, capsys, "double(np.array([ 1., -2.,  3.]))",
-                         "3 of 3 values are wrong", "expected 2, got 3")
-    assert "expected [ 2., -4.,  6.]" in msg and "got      [ 3., -6.,  9.]" in msg
+    msg = expect_failure(lambda x: 3 * x, capsys)
+    assert msg == ("q1: `double` fails a check: double(np.array([1.0, -2.0, 3.0])) should be "
+                   "[2.0, -4.0, 6.0], got [3.0, -6.0, 9.0] "
+                   "(3 of 3 values are wrong, the first at index (0,))")
 
 
 def test_none_return_is_explained(capsys):
@@ -149,7 +170,18 @@ def test_none_return_is_explained(capsys):
 
 
 def test_crash_is_reported_with_the_input(capsys):
-    expect_failure(lambda x: x @ np.ones(7), capsys, "raised ValueError")
+    def crashes(x):
+        return x @ np.ones(7)
+
+    # the input, the error, and the line of the student's own code (no traceback)
+    expect_failure(crashes, capsys, "double(np.array([1.0, -2.0, 3.0])) raised ValueError",
+                   "(in crashes, line ", ": `return x @ np.ones(7)`)")
+
+    def asserts(x):
+        assert x.ndim == 2
+        return 2 * x
+
+    expect_failure(asserts, capsys, "raised AssertionError", "(in asserts, line ", ": `assert x.ndim == 2`)")
 
 
 def test_not_a_function(capsys):
@@ -165,7 +197,9 @@ def test_stub_raising_not_implemented(capsys):
         run(stub, capsys)
     assert str(info.value) == ("q1: not implemented yet — replace the `raise NotImplementedError` "
                                "with your code")
-    assert capsys.readouterr().out.startswith("✗ q1: not implemented yet")
+    assert type(info.value) is NotImplementedError  # ename stays "NotImplementedError"
+    assert info.value._render_traceback_() == [f"✗ {info.value}"]
+    assert capsys.readouterr().out == ""
 
 
 def test_missing_variable_is_not_implemented(capsys):
@@ -192,7 +226,7 @@ def test_holds_rejects_truthy_objects():
 def test_value_questions(capsys):
     q = Question("q2", "n_params", [value(26, name="n_params")], hint="h", solution="n_params = 26")
     q.check({"n_params": 26})
-    for bad, needle in [(25, "expected 26, got 25"), (26.0, "wrong dtype"), (AlwaysEqual(), "AlwaysEqual"),
+    for bad, needle in [(25, "should be 26, got 25"), (26.0, "wrong dtype"), (AlwaysEqual(), "AlwaysEqual"),
                         ("26", "should be a NumPy array")]:
         with pytest.raises(AssertionError, match=needle):
             q.check({"n_params": bad})
@@ -211,7 +245,7 @@ def test_hint_and_solution_print(capsys):
 def test_assert_close_tolerances_and_scalars():
     assert_close(np.float64(0.1 + 0.2), 0.3, "x")
     assert_close(np.array([1, 2]), np.array([1, 2]), "labels")
-    with pytest.raises(AssertionError, match="expected 0.3, got 0.31"):
+    with pytest.raises(AssertionError, match="should be 0.3, got 0.31"):
         assert_close(0.31, 0.3, "x")
     with pytest.raises(AssertionError, match="wrong shape: expected \\(\\), got \\(1,\\)"):
         assert_close(np.array([0.3]), 0.3, "x")
@@ -293,3 +327,347 @@ def test_no_question_is_fooled(q, capsys):
         q.check(namespace={})
     assert q.hidden_tests, f"{q.name} has no hidden tests"
     assert q.solution_source().strip() and q._hint
+
+
+# ---------------------------------------------------------------- one clear message, in a real kernel
+NAIVE_SIGMOID = "def sigmoid_derivative(z):\n    s = 1 / (1 + np.exp(-z))\n    return s * (1 + s)"
+STUB = "def sigmoid_derivative(z):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+CHECK = "from dlcourse.exercises.ch02 import q1\nq1.check()"
+
+
+def _kernel_notebook(*cells):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    return new_notebook(
+        cells=[new_code_cell("import numpy as np"), *(new_code_cell(c) for c in cells)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """A wrong answer, the stub and a right answer, each checked, in one real IPython kernel."""
+    from nbclient import NotebookClient
+
+    from dlcourse.exercises import ch02
+
+    nb = _kernel_notebook(NAIVE_SIGMOID, CHECK, STUB, CHECK, ch02.q1.solution_source(), CHECK)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    return nb
+
+
+def _texts(cell):
+    """Everything a student sees in a cell's outputs, one string per output."""
+    out = []
+    for o in cell.outputs:
+        if o.output_type == "stream":
+            out.append(o.text)
+        elif o.output_type == "error":
+            out.append("\n".join(o.traceback))
+        else:
+            out.append(str(o.get("data", {}).get("text/plain", "")))
+    return out
+
+
+def _only_error(cell):
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert len(cell.outputs) == 1 and len(errors) == 1, cell.outputs
+    return errors[0]
+
+
+def test_wrong_answer_in_a_kernel_shows_one_line_and_no_traceback(executed):
+    err = _only_error(executed.cells[2])
+    assert err.ename == "AssertionError"  # what nbclient, nbval and `dlcourse grade` read
+    assert err.evalue == ("q1: `sigmoid_derivative` fails a check: sigmoid_derivative"
+                          "(np.array([0.0])) should be [0.25], got [0.75]")
+    assert err.traceback == [f"✗ {err.evalue}"]  # the rendered traceback: the message, once
+    shown = "\n".join(_texts(executed.cells[2]))
+    assert shown.count(err.evalue) == 1
+    for internal in ("Traceback", "File ", "question.py", "dlcourse/exercises"):
+        assert internal not in shown, (internal, shown)
+
+
+def test_stub_in_a_kernel_says_not_implemented_in_one_line(executed):
+    err = _only_error(executed.cells[4])
+    assert err.ename == "NotImplementedError"
+    assert err.evalue == ("q1: not implemented yet — replace the `raise NotImplementedError` "
+                          "with your code")
+    assert err.traceback == [f"✗ {err.evalue}"]
+    assert "\n".join(_texts(executed.cells[4])).count("not implemented yet") == 1
+
+
+def test_right_answer_in_a_kernel_prints_the_tick(executed):
+    assert _texts(executed.cells[6]) == ["✓ q1: Correct — `sigmoid_derivative` passes all 4 checks\n"]
+
+
+def test_a_failed_check_is_still_an_error_for_nbclient():
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = _kernel_notebook(NAIVE_SIGMOID, CHECK)
+    with pytest.raises(CellExecutionError) as info:
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert info.value.ename == "AssertionError"
+    assert "fails a check" in info.value.evalue and "question.py" not in str(info.value)
+
+
+def test_plain_python_keeps_an_ordinary_traceback(tmp_path):
+    script = tmp_path / "answer.py"
+    script.write_text(NAIVE_SIGMOID.join(["import numpy as np\n", "\n"]) + CHECK + "\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and run.stdout == ""
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("AssertionError: q1: `sigmoid_derivative` fails a check: "), run.stderr
+    assert "Traceback (most recent call last)" in run.stderr
+    assert run.stderr.count("should be [0.25], got [0.75]") == 1
+
+
+def test_a_test_that_crashes_on_the_answer_is_a_failed_check(capsys):
+    def needs_a_list(answer):
+        answer.append(1)  # AttributeError on anything else
+
+    q = Question("q9", "xs", [needs_a_list], hint="h", solution="xs = []")
+    with pytest.raises(AssertionError) as info:
+        q.check({"xs": 3})
+    assert str(info.value).startswith("q9: `xs` fails a check: checking it raised AttributeError")
+    assert info.value._render_traceback_() == [f"✗ {info.value}"]
+
+
+# ---------------------------------------------------------------- messages print readably
+def test_small_arrays_are_written_out_on_one_line():
+    with pytest.raises(AssertionError) as info:
+        assert_close(np.array([[0.5, 1.0], [1.5, 2.0]]), np.array([[0.5, 1.0], [1.5, 3.0]]), "f(x)")
+    assert str(info.value) == ("f(x) should be [[0.5, 1.0], [1.5, 3.0]], got [[0.5, 1.0], [1.5, 2.0]] "
+                               "(wrong at index (1, 1))")
+
+
+def test_large_arrays_are_summarised_by_the_first_wrong_element():
+    expected = np.linspace(0, 1, 200).reshape(10, 20)
+    actual = expected.copy()
+    actual[3, 7] += 0.5
+    with pytest.raises(AssertionError) as info:
+        assert_close(actual, expected, "f(x)")
+    msg = str(info.value)
+    assert msg == ("f(x): 1 of 200 values are wrong; the first, at index (3, 7), "
+                   "should be 0.3367, got 0.8367")
+    # inputs too: shape and first values, never NumPy's wrapped printout
+    assert _short(expected) == "<array of shape (10, 20): 0.0, 0.005025, 0.01005, …>"
+    assert _short(np.arange(12.0)) == "np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])"
+
+
+def test_numbers_get_as_many_digits_as_it_takes_to_differ():
+    with pytest.raises(AssertionError, match=r"^x should be 0\.25, got 0\.2500001$"):
+        assert_close(0.2500001, 0.25, "x", rtol=1e-9, atol=0.0)
+    with pytest.raises(AssertionError, match=r"^x should be 0\.1192, got 0\.2689$"):
+        assert_close(0.2689414213699951, 0.11920292202211755, "x")
+    assert fmt(np.array([1, 2])) == "[1, 2]" and fmt(np.array([1.0, -0.0])) == "[1.0, 0.0]"
+
+
+def test_inputs_of_any_kind_print_on_one_line():
+    layers = [(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))]
+    for x, shown in [
+        (np.tanh, "tanh"),
+        (lambda z: z, "a lambda"),
+        ((np.zeros(2), 0.5), "(np.array([0.0, 0.0]), 0.5)"),
+        (layers, "[(<array 3×2>, <array 3>), (<array 1×3>, <array 1>)]"),
+        ([np.zeros(2), 1], "[np.array([0.0, 0.0]), 1]"),
+        (np.random.default_rng(0), "Generator(PCG64)"),
+        (np.float64(0.5), "0.5"),
+        (np.array([1.0], dtype=np.float32), "np.array([1.0], dtype=float32)"),
+    ]:
+        assert _short(x) == shown
+    assert "\n" not in _short(torch.ones(30, 30)) and len(_short(torch.ones(30, 30))) <= 60
+
+
+def test_every_part_of_a_returned_tuple_must_be_new():
+    x = np.arange(3.0)
+    with pytest.raises(AssertionError, match="view of"):
+        assert_new_array((x + 1, x[:2]), x)
+    assert_new_array((x + 1, x * 2, 3.0), x)
+
+
+def test_assert_float_names_what_it_got():
+    assert_float(np.float64(0.5))
+    assert_float(0.5)
+    for bad in [np.array(0.5), torch.tensor(0.5), 1, np.float32(0.5)]:
+        with pytest.raises(AssertionError, match="should be a float"):
+            assert_float(bad)
+
+
+# ---------------------------------------------------------------- a ✓ never hides a stated requirement
+# (chapter, question) -> a plausible wrong answer that got "✓ Correct" from the visible check()
+# before this commit (and then failed only a hidden test, or nothing at all).
+WRONG = {
+    ("ch01", "q3"): '''
+def perceptron_update(w, b, x, y, lr=1.0):
+    y_hat = float(x @ w + b >= 0)          # fires at exactly 0
+    return w + lr * (y - y_hat) * x, b + lr * (y - y_hat)
+''',
+    ("ch01", "q4"): '''
+def train_perceptron(X, y, epochs=20, lr=1.0):
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        errors = 0
+        for x_i, y_i in zip(X, y):
+            y_hat = float(x_i @ w + b > 0)
+            if y_hat != y_i:
+                w, b = w + (y_i - y_hat) * x_i, b + (y_i - y_hat)   # lr forgotten
+                errors += 1
+        mistakes.append(errors)
+        if errors == 0:
+            break
+    return w, b, mistakes
+''',
+    ("ch02", "q1"): '''
+def sigmoid_derivative(z):
+    s = 1 / (1 + np.exp(-z))               # exp(1000) overflows for z = -1000
+    return s * (1 - s)
+''',
+    ("ch02", "q2"): '''
+def central_difference(f, z, h=1e-5):
+    return (f(z + 1e-5) - f(z - 1e-5)) / 2e-5   # ignores h
+''',
+    ("ch02", "q4"): '''
+def collapse_linear(layers):
+    def run(X):
+        for W, b in layers:
+            X = X @ W.T + b
+        return X
+    b = run(np.zeros((1, layers[0][0].shape[1])))   # shape (1, n_out), not (n_out,)
+    W = (run(np.eye(layers[0][0].shape[1])) - b).T
+    return W, b
+''',
+    ("ch03", "q1"): '''
+weight_shapes = [[5, 4], [3, 5], [2, 3]]    # lists, not tuples
+''',
+    ("ch03", "q3"): '''
+def forward(X, W1, b1, W2, b2):
+    return np.array([np.maximum(W1 @ x + b1, 0) @ W2.T + b2 for x in X])   # a loop over rows
+''',
+    ("ch03", "q4"): '''
+W_hidden = np.array([[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+b_hidden = np.array([-1.5, 0.5, 0.0, 0.0, 0.0])
+w_out, b_out = np.array([1.0, 1.0, 0.0, 0.0, 0.0]), -0.5
+xnor_net = (W_hidden, b_hidden, w_out, b_out)               # 5 hidden neurons
+''',
+    ("ch05", "q1"): '''
+dog_loss = -torch.log(torch.tensor(0.05, dtype=torch.float64))   # a tensor, not a float
+''',
+    ("ch05", "q2"): '''
+def mse(pred, target):
+    return float(np.sum((pred - target) ** 2) / len(pred))    # divides by the rows only
+''',
+    ("ch05", "q3"): '''
+def binary_cross_entropy(p, y):
+    return float(-np.mean(np.log(np.where(y == 1, p, 1 - p))))   # hard targets only
+''',
+    ("ch05", "q4"): '''
+def logsumexp(z):
+    m = np.max(np.abs(z))                  # shifts very negative logits the wrong way
+    return float(m + np.log(np.sum(np.exp(z - m))))
+''',
+    ("ch05", "q5"): '''
+def cross_entropy_with_grad(logits, target):
+    e = np.exp(logits)                     # the naive softmax
+    loss = float(np.log(e.sum()) - logits[target])
+    grad = e / e.sum()
+    grad[target] -= 1.0
+    return loss, grad
+''',
+    ("ch06", "q2"): '''
+def stable_lr_limit(H):
+    return float(2.0 / np.max(np.diag(H)))     # right for a diagonal H only
+''',
+    ("ch07", "q3"): '''
+def tanh_backward(x, g):
+    t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
+    return g * (1 - t ** 2)
+''',
+    ("ch07", "q5"): '''
+def unbroadcast(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad                            # the input itself when nothing was summed
+''',
+    ("ch07", "q6"): '''
+def numerical_gradient(f, x, h=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):                # 1-D only: x[i] is a row of a 2-D x
+        old = x[i]
+        x[i] = old + h
+        up = f(x)
+        x[i] = old - h
+        down = f(x)
+        x[i] = old
+        grad[i] = (up - down) / (2 * h)
+    return grad
+''',
+    ("ch08", "q1"): '''
+def accuracy_from_logits(logits, y):
+    return (torch.tensor(logits).argmax(1) == torch.tensor(y)).double().mean()  # a tensor
+''',
+    ("ch08", "q3"): '''
+def adam_step(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    m = 0.9 * m + 0.1 * grad               # the default betas and eps, hard-coded
+    v = 0.999 * v + 0.001 * grad ** 2
+    return param - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8), m, v
+''',
+    ("ch08", "q5"): '''
+def confusion_matrix(y_true, y_pred, n_classes):
+    n = max(y_true.max(), y_pred.max()) + 1     # n_classes ignored
+    C = np.zeros((n, n), dtype=int)
+    np.add.at(C, (y_true, y_pred), 1)
+    return C
+''',
+    ("ch12", "q3"): '''
+def masked_attention(q, k, v, mask=None):
+    kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
+    scores = q @ kt / np.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+''',
+    ("ch13", "q1"): '''
+def precision_recall(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    return precision, tp / (tp + fn)       # no fraud at all: ZeroDivisionError
+''',
+    ("ch13", "q2"): '''
+def demographic_parity_gap(y_pred, group):
+    a, b = np.unique(group)                # two groups only
+    return float(abs(y_pred[group == a].mean() - y_pred[group == b].mean()))
+''',
+    ("ch13", "q3"): '''
+def reweighting_weights(y, group):
+    w = np.zeros(len(y))
+    for g in (0, 1):                       # groups 0 and 1 only
+        for label in (0, 1):
+            cell = (group == g) & (y == label)
+            if cell.any():
+                w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
+    return w
+''',
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the wrong answers overflow
+@pytest.mark.parametrize("key", list(WRONG), ids=[f"{c}.{q}" for c, q in WRONG])
+def test_a_stated_requirement_is_checked_visibly(key, capsys):
+    chapter, name = key
+    q = getattr(exercises.fresh(chapter), name)
+    namespace = {"np": np, "torch": torch}
+    exec(textwrap.dedent(WRONG[key]), namespace)
+    with pytest.raises(AssertionError) as info:
+        q.check(namespace)
+    assert str(info.value).startswith(f"{name}: `{q.variable}` fails a check: ")
+    assert "\n" not in str(info.value)
+    # and the reference answer still passes
+    exec(q.solution_source(), namespace)
+    q.check(namespace)
+    assert capsys.readouterr().out.startswith(f"✓ {name}: Correct")

@@ -92,11 +92,11 @@ class MarkovLanguage:
     def _next_context(
         self, c: np.ndarray | int, x: np.ndarray | int
     ) -> np.ndarray | int:
-        """Context index after emitting token ``x`` in context ``c``: drop the oldest token."""
+        """Context index after token ``x`` in context ``c`` (the oldest token drops)."""
         return (c * self.vocab_size) % (self.vocab_size**self.order) + x
 
     def transition_matrix(self) -> np.ndarray:
-        """(C, C) matrix ``T[c, c']`` = probability that context ``c`` is followed by ``c'``."""
+        """(C, C) matrix ``T[c, c']``: probability that context ``c'`` follows ``c``."""
         n_ctx = self.vocab_size**self.order
         T = np.zeros((n_ctx, n_ctx))
         ctx = np.arange(n_ctx)
@@ -133,10 +133,14 @@ class MarkovLanguage:
         return float(self.stationary @ h_ctx)
 
     def sample(self, n_tokens: int, seed: int = 0) -> np.ndarray:
-        """``n_tokens`` int64 tokens; the first ``order`` come from the stationary distribution."""
+        """``n_tokens`` int64 tokens.
+
+        The first ``order`` tokens are drawn from the stationary distribution.
+        """
         if n_tokens < self.order:
             raise ValueError(
-                f"MarkovLanguage.sample: need n_tokens >= order = {self.order}, got {n_tokens}"
+                f"MarkovLanguage.sample: need n_tokens >= order = {self.order}, "
+                f"got {n_tokens}"
             )
         rng = np.random.default_rng(seed)
         V, k = self.vocab_size, self.order
@@ -163,24 +167,29 @@ class MarkovLanguage:
         return idx
 
     def cross_entropy(self, tokens: np.ndarray) -> float:
-        """Mean ``-log P(x_t | context)`` of the *true* model over positions ``t >= order``."""
+        """Mean ``-log P(x_t | context)`` under the *true* model, over t >= order."""
         tokens = np.asarray(tokens, dtype=np.int64)
         p = self.probs[self.context_index(tokens), tokens[self.order :]]
         if np.any(p == 0):
             raise ValueError(
-                "MarkovLanguage.cross_entropy: the tokens contain a transition of probability 0"
+                "MarkovLanguage.cross_entropy: the tokens contain a transition of "
+                "probability 0"
             )
         return float(-np.mean(np.log(p)))
 
     def __repr__(self) -> str:
         return (
             f"MarkovLanguage(vocab_size={self.vocab_size}, order={self.order}, "
-            f"branching={self.branching}, entropy_rate={self.entropy_rate():.4f} nats/token)"
+            f"branching={self.branching}, "
+            f"entropy_rate={self.entropy_rate():.4f} nats/token)"
         )
 
 
 def recall_vocab_size(n_keys: int = 16, n_values: int = 8) -> int:
-    """Vocabulary of :func:`long_range_task`: ``n_keys * n_values`` pair tokens + ``n_keys`` queries."""
+    """Vocabulary size of :func:`long_range_task`.
+
+    ``n_keys * n_values`` pair tokens plus ``n_keys`` query tokens.
+    """
     return n_keys * n_values + n_keys
 
 
@@ -200,12 +209,12 @@ def long_range_task(
     """
     if not 1 <= length <= n_keys:
         raise ValueError(
-            f"long_range_task: need 1 <= length <= n_keys = {n_keys} (keys are distinct), got {length}"
+            f"long_range_task: need 1 <= length <= n_keys = {n_keys} "
+            f"(keys are distinct), got {length}"
         )
     rng = np.random.default_rng(seed)
-    keys = np.argsort(rng.random((n, n_keys)), axis=1)[
-        :, :length
-    ]  # distinct keys per row
+    # distinct keys per row
+    keys = np.argsort(rng.random((n, n_keys)), axis=1)[:, :length]
     values = rng.integers(0, n_values, size=(n, length))
     which = rng.integers(0, length, size=n)
     rows = np.arange(n)

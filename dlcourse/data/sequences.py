@@ -1,4 +1,4 @@
-"""Sequence tasks generated on the fly: the adding problem, copy, reverse, number-to-words.
+"""Sequence tasks made on the fly: the adding problem, copy, reverse, number-to-words.
 
 All generators are seeded (``np.random.default_rng(seed)``) and download nothing.
 
@@ -8,7 +8,10 @@ All generators are seeded (``np.random.default_rng(seed)``) and download nothing
   the two marked values. The sum of two independent U(0, 1) has mean 1 and variance
   ``2 · 1/12 = 1/6``, so a model that ignores the input and always answers 1 scores
 
-  .. math::  \\mathrm{MSE}_{\\text{baseline}} = \\operatorname{Var}(u_a + u_b) = 1/6 \\approx 0.167.
+  .. math::
+
+      \\mathrm{MSE}_{\\text{baseline}} = \\operatorname{Var}(u_a + u_b)
+      = 1/6 \\approx 0.167.
 
   Beating that number at all requires remembering values seen up to ``T`` steps ago.
 * :func:`copy_task`, :func:`reverse_task`: integer token sequences whose target is the
@@ -44,10 +47,10 @@ ADDING_BASELINE_MSE = 1.0 / 6.0
 def adding_problem(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem: ``X`` (n, length, 2) float64 and ``y`` (n,) float64.
 
-    ``X[:, t, 0]`` are values drawn from U(0, 1), ``X[:, t, 1]`` the markers: exactly one
-    marked step in ``[0, length // 2)`` and one in ``[length // 2, length)``, so the first
-    relevant value lies at least ``length // 2`` steps before the end. ``y`` is the sum of
-    the two marked values (``E[y] = 1``, ``Var[y] = 1/6``).
+    ``X[:, t, 0]`` are values drawn from U(0, 1), ``X[:, t, 1]`` the markers: exactly
+    one marked step in ``[0, length // 2)`` and one in ``[length // 2, length)``, so
+    the first relevant value lies at least ``length // 2`` steps before the end. ``y``
+    is the sum of the two marked values (``E[y] = 1``, ``Var[y] = 1/6``).
     """
     if length < 2:
         raise ValueError(
@@ -71,10 +74,11 @@ def adding_problem(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.n
 def copy_task(
     n: int, length: int, vocab_size: int = 8, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random token sequences ``X`` (n, length) int64 in ``[0, vocab_size)``; target ``Y = X``."""
+    """Random token sequences ``X`` (n, length), int64 in ``[0, vocab_size)``; Y = X."""
     if vocab_size < 1 or length < 1:
         raise ValueError(
-            f"copy_task: need length >= 1 and vocab_size >= 1, got {length}, {vocab_size}"
+            "copy_task: need length >= 1 and vocab_size >= 1, "
+            f"got {length}, {vocab_size}"
         )
     X = np.random.default_rng(seed).integers(
         0, vocab_size, size=(n, length), dtype=np.int64
@@ -85,16 +89,17 @@ def copy_task(
 def reverse_task(
     n: int, length: int, vocab_size: int = 8, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`copy_task`, but the target is each sequence reversed: ``Y[:, t] = X[:, -1 - t]``."""
+    """Like :func:`copy_task`, but reversed targets: ``Y[:, t] = X[:, -1 - t]``."""
     X, _ = copy_task(n, length, vocab_size, seed)
     return X, X[:, ::-1].copy()
 
 
 class Vocab:
-    """A character vocabulary with special tokens: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2.
+    """A character vocabulary with ``<pad>`` = 0, ``<bos>`` = 1 and ``<eos>`` = 2.
 
-    ``encode(text, bos=False, eos=False)`` -> list of ids; ``decode(ids)`` drops the special
-    tokens (and stops at the first ``<eos>``); ``pad(seqs, length=None)`` -> (N, L) int64 array.
+    ``encode(text, bos=False, eos=False)`` -> list of ids; ``decode(ids)`` drops the
+    special tokens (and stops at the first ``<eos>``); ``pad(seqs, length=None)`` ->
+    (N, L) int64 array.
     Characters are sorted, so the same alphabet always gives the same ids.
     """
 
@@ -135,7 +140,7 @@ class Vocab:
     def pad(
         self, seqs: Sequence[Sequence[int]], length: int | None = None
     ) -> np.ndarray:
-        """Right-pad the id lists with ``pad_id`` to ``length`` (default: the longest)."""
+        """Right-pad the id lists with ``pad_id`` to ``length`` (default: longest)."""
         longest = max((len(s) for s in seqs), default=0)
         length = longest if length is None else length
         if longest > length:
@@ -185,7 +190,10 @@ _TENS = [
 
 
 def spell_number(k: int) -> str:
-    """English words for ``0 <= k <= 999_999`` (``342 -> "three hundred forty two"``), no "and"/hyphens."""
+    """English words for ``0 <= k <= 999_999``: ``342 -> "three hundred forty two"``.
+
+    No "and", no hyphens.
+    """
     if not 0 <= k <= 999_999:
         raise ValueError(f"spell_number: expects 0 <= k <= 999999, got {k}")
     if k < 20:
@@ -207,11 +215,11 @@ def spell_number(k: int) -> str:
 
 @dataclass
 class NumberWords:
-    """Pairs for :func:`number_to_words`: the strings, the vocabularies and padded id arrays.
+    """Pairs for :func:`number_to_words`: strings, vocabularies and padded id arrays.
 
-    ``src`` (n, Ls) are the digit ids ending in ``<eos>``; ``tgt`` (n, Lt) the word-character ids
-    as ``<bos> … <eos>`` (teacher forcing feeds ``tgt[:, :-1]`` and predicts ``tgt[:, 1:]``);
-    both padded with id 0.
+    ``src`` (n, Ls) are the digit ids ending in ``<eos>``; ``tgt`` (n, Lt) the
+    word-character ids as ``<bos> … <eos>`` (teacher forcing feeds ``tgt[:, :-1]`` and
+    predicts ``tgt[:, 1:]``); both padded with id 0.
     """
 
     numbers: list[str]
@@ -223,10 +231,10 @@ class NumberWords:
 
 
 def number_to_words(n: int, seed: int = 0, max_number: int = 999) -> NumberWords:
-    """``n`` random integers in ``[0, max_number]`` as digit strings and their English words.
+    """``n`` random integers in ``[0, max_number]`` as digit strings and English words.
 
-    The vocabularies are fixed by ``max_number`` alone (digits; the letters and space of all
-    number words), not by the sample, so different seeds share the same ids.
+    The vocabularies are fixed by ``max_number`` alone (digits; the letters and space of
+    all number words), not by the sample, so different seeds share the same ids.
     """
     if not 0 <= max_number <= 999_999:
         raise ValueError(
@@ -243,8 +251,8 @@ def number_to_words(n: int, seed: int = 0, max_number: int = 999) -> NumberWords
         [src_vocab.encode(s, eos=True) for s in numbers],
         length=len(str(max_number)) + 1,
     )
-    # pad to the longest word of the whole range (not of the sample) so all seeds share one width;
-    # beyond 9999 enumerating the range is slow, and the sample's longest word is used
+    # pad to the longest word of the whole range (not of the sample) so all seeds share
+    # one width; beyond 9999 enumerating the range is slow: the sample's longest is used
     if max_number < 10_000:
         longest = max(len(spell_number(k)) for k in range(max_number + 1))
     else:

@@ -1,13 +1,15 @@
-"""Generated data for applied tasks: card fraud, movie-style ratings, biased hiring records.
+"""Generated data for applied tasks: card fraud, ratings, biased hiring records.
 
 Nothing is downloaded: every set is drawn from a small, documented model, so the chapter
 knows the truth the learner should find.
 
-* :func:`fraud` — card transactions, about 1 % of them fraud. Each of six features is drawn
-  from one distribution for genuine transactions and a shifted one for fraud (larger amounts,
-  far from home, at night, abroad, in bursts, at new merchants); a seventh (card age) is
-  irrelevant. The classes overlap, so no threshold catches every fraud without false alarms.
-* :func:`ratings` — users rate items. The rating is the low-rank model a recommender assumes,
+* :func:`fraud` — card transactions, 1 % of them fraud by default. Each of six features
+  is drawn from one distribution for genuine transactions and a shifted one for fraud
+  (larger amounts, far from home, at night, abroad, in bursts, at new merchants); a
+  seventh (card age) is irrelevant. The classes overlap, so no threshold catches every
+  fraud without false alarms.
+* :func:`ratings` — users rate items. The rating is the low-rank model a recommender
+  assumes,
 
   .. math::
 
@@ -17,9 +19,9 @@ knows the truth the learner should find.
   observed for a random ``density`` fraction of the (user, item) pairs, split into
   training and test ratings.
 * :func:`hiring` — past hiring decisions. Skill does not depend on the group, but the
-  historical decision did: at equal skill, members of group 1 were hired less often. The
-  group attribute is therefore correlated with the label for a reason that has nothing to do
-  with the job (a *spurious* correlation a model will happily learn).
+  historical decision did: at equal skill, members of group 1 were hired less often.
+  The group attribute is therefore correlated with the label for a reason that has
+  nothing to do with the job (a *spurious* correlation a model will happily learn).
 
 See chapter: Applications and challenges
 """
@@ -46,17 +48,19 @@ FRAUD_FEATURES: tuple[str, ...] = (
 def fraud(
     n: int = 20000, fraud_rate: float = 0.01, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` card transactions, exactly ``round(n · fraud_rate)`` of them fraud (label 1).
+    """``n`` card transactions, exactly ``round(n · fraud_rate)`` of them fraud (1).
 
     Returns ``X`` float64 ``(n, 7)`` with the columns of :data:`FRAUD_FEATURES` (not
     standardised) and ``y`` int64 ``(n,)``, in random order.
-    Genuine / fraud distributions: log amount N(3.5, 1) / N(4.3, 1.2); log distance from home
-    N(1, 1) / N(2.2, 1.3); night 15 % / 45 %; foreign 5 % / 30 %; transactions in the last hour
-    Poisson(0.5) / Poisson(1.5); new merchant 20 % / 50 %; card age Exponential(4 years) for both.
+    Genuine / fraud distributions: log amount N(3.5, 1) / N(4.3, 1.2); log distance from
+    home N(1, 1) / N(2.2, 1.3); night 15 % / 45 %; foreign 5 % / 30 %; transactions in
+    the last hour Poisson(0.5) / Poisson(1.5); new merchant 20 % / 50 %; card age
+    Exponential with mean 4 years for both.
     """
     if n < 1 or not 0 < fraud_rate < 1:
         raise ValueError(
-            f"fraud: need n >= 1 and 0 < fraud_rate < 1, got n={n}, fraud_rate={fraud_rate}"
+            "fraud: need n >= 1 and 0 < fraud_rate < 1, "
+            f"got n={n}, fraud_rate={fraud_rate}"
         )
     rng = np.random.default_rng(seed)
     y = np.zeros(n, dtype=np.int64)
@@ -82,7 +86,7 @@ def fraud(
 
 
 class Ratings(NamedTuple):
-    """Observed ratings as parallel arrays (user id, item id, rating), training and test."""
+    """Observed ratings, parallel arrays (user id, item id, rating), train and test."""
 
     user_train: np.ndarray
     item_train: np.ndarray
@@ -105,11 +109,12 @@ def ratings(
 ) -> Ratings:
     """Ratings from the low-rank model of the module docstring.
 
-    ``μ = 3.5``, user biases ``b_u ~ N(0, 0.3²)``, item biases ``c_i ~ N(0, 0.5²)``, factors
-    ``p_u, q_i ~ N(0, (0.8/√k) I)`` (so ``p_u·q_i`` has standard deviation 0.8 whatever the
-    rank ``k``), noise ``σ = noise``. Each (user, item) pair is observed with probability
-    ``density``; ``test_size`` of the observed ratings are held out. Ids are int64, ratings
-    float64 (not rounded or clipped, so the model is exactly right for the data).
+    ``μ = 3.5``, user biases ``b_u ~ N(0, 0.3²)``, item biases ``c_i ~ N(0, 0.5²)``,
+    factors ``p_u, q_i ~ N(0, (0.8/√k) I)`` (so ``p_u·q_i`` has standard deviation 0.8
+    whatever the rank ``k``), noise ``σ = noise``. Each (user, item) pair is observed
+    with probability ``density``; ``test_size`` of the observed ratings are held out.
+    Ids are int64, ratings float64 (not rounded or clipped, so the model is exactly
+    right for the data).
     """
     if not 0 < density <= 1 or not 0 < test_size < 1 or rank < 1:
         raise ValueError(
@@ -160,15 +165,16 @@ def hiring(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Historical hiring records with a decision biased against group 1.
 
-    Each applicant has a skill ``s ~ N(0, 1)`` whatever the group ``g`` (``P(g = 1) = minority``).
-    The features are noisy views of the skill — a test score ``s + N(0, 1.2²)``, an interview
-    grade ``s + N(0, 1.5²)``, years of experience ``max(0, 5 + 1.5 s' )`` with ``s'`` half skill,
-    half noise — and the group itself (last column, 0/1). The recorded decision is
+    Each applicant has a skill ``s ~ N(0, 1)`` whatever the group ``g``
+    (``P(g = 1) = minority``). The features are noisy views of the skill — a test score
+    ``s + N(0, 1.2²)``, an interview grade ``s + N(0, 1.5²)``, years of experience
+    ``max(0, 5 + 1.5 s')`` with ``s' = s/2 + (√3/2) N(0, 1)`` (unit variance, a quarter
+    of it skill) — and the group itself (last column, 0/1). The recorded decision is
 
     ``hired = [ s + N(0, 0.5²) − group_bias · g > 0 ]``:
 
-    at equal skill, group 1 was hired less often. Returns ``X`` float64 ``(n, 4)`` (columns
-    :data:`HIRING_FEATURES`), ``y`` int64 (hired) and ``group`` int64.
+    at equal skill, group 1 was hired less often. Returns ``X`` float64 ``(n, 4)``
+    (columns :data:`HIRING_FEATURES`), ``y`` int64 (hired) and ``group`` int64.
     """
     rng = np.random.default_rng(seed)
     g = (rng.random(n) < minority).astype(np.int64)

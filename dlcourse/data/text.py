@@ -1,8 +1,9 @@
 """Natural text that ships with Python: the standard library's own docstrings.
 
-Every Python installation carries a few hundred kilobytes of carefully written English
-in its docstrings, so a character-level language model can train on real prose with no
-download. :func:`stdlib_docstrings` collects them in a fixed order (the modules of
+Every Python installation carries a great deal of carefully written English in its
+docstrings (the modules read here give tens of thousands of characters), so a
+character-level language model can train on real prose with no download.
+:func:`stdlib_docstrings` collects them in a fixed order (the modules of
 :data:`STDLIB_MODULES` in that order; in each, the module docstring, then the public
 classes and functions *defined there* sorted by name, each class followed by its public
 methods sorted by name). The text is therefore identical on every run for a given Python
@@ -78,7 +79,7 @@ def _module_docs(name: str) -> list[str]:
 def stdlib_docstrings(
     modules: Sequence[str] = STDLIB_MODULES, max_chars: int | None = None
 ) -> str:
-    """The docstrings of ``modules`` joined by blank lines, cut to ``max_chars`` characters.
+    """The docstrings of ``modules`` joined by blank lines, cut to ``max_chars``.
 
     Deterministic for a given Python version. Nothing is downloaded: the text is read
     from the installed standard library.
@@ -92,7 +93,9 @@ def stdlib_docstrings(
 
 
 class CharVocab:
-    """Character-level tokeniser: each distinct character of ``text`` gets an id (sorted order).
+    """Character-level tokeniser: each distinct character of ``text`` gets an id.
+
+    Ids follow the sorted order of the characters.
 
     ``encode(text) -> np.ndarray`` (int64), ``decode(ids) -> str``, ``len(vocab)``.
     """
@@ -122,7 +125,7 @@ class CharVocab:
 def train_val_split(
     ids: np.ndarray, val_fraction: float = 0.1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split a token stream into its first ``1 - val_fraction`` and its last ``val_fraction``.
+    """Split a token stream: the first ``1 - val_fraction``, then the rest.
 
     A contiguous split (not a shuffle) so no validation window overlaps a training one.
     """
@@ -142,16 +145,18 @@ def batches_of_sequences(
     seed: int = 0,
     drop_last: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(X, Y)`` int64 batches of shape (B, seq_len) where ``Y[:, t]`` is the token after ``X[:, t]``.
+    """Yield ``(X, Y)`` int64 batches (B, seq_len); ``Y[:, t]`` comes after ``X[:, t]``.
 
-    The stream is cut into non-overlapping windows of ``seq_len + 1`` tokens starting every
-    ``seq_len`` tokens; ``X`` is a window's first ``seq_len`` tokens and ``Y`` its last
-    ``seq_len`` (the next-character targets). Windows are shuffled with ``seed`` if ``shuffle``.
+    The stream is cut into non-overlapping windows of ``seq_len + 1`` tokens starting
+    every ``seq_len`` tokens; ``X`` is a window's first ``seq_len`` tokens and ``Y`` its
+    last ``seq_len`` (the next-character targets). Windows are shuffled with ``seed`` if
+    ``shuffle``.
     """
     ids = np.asarray(ids, dtype=np.int64)
     if seq_len < 1 or batch_size < 1:
         raise ValueError(
-            f"batches_of_sequences: seq_len and batch_size must be >= 1, got {seq_len}, {batch_size}"
+            "batches_of_sequences: seq_len and batch_size must be >= 1, "
+            f"got {seq_len}, {batch_size}"
         )
     n_windows = (len(ids) - 1) // seq_len
     if n_windows < 1:

@@ -8,6 +8,8 @@ See chapter: The artificial neuron
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dlcourse.activations import step
@@ -128,30 +130,29 @@ def _compare_update(actual, expected, what: str) -> None:
 
 
 _w = np.array([0.5, -1.0, 0.25])
+# "without modifying w" is checked by `call`; returning that w when nothing changes is fine
+_UPDATE: dict[str, Any] = {"compare": _compare_update, "new_array": False}
 q3 = Question(
     "q3",
     "perceptron_update",
     tests=[
-        call(
-            [_w, 0.0, np.array([1.0, 1.0, 0.0]), 1],
-            _reference_update,
-            compare=_compare_update,
-        ),  # missed spam
-        call(
-            [_w, 0.0, np.array([1.0, 0.0, 1.0]), 0],
-            _reference_update,
-            compare=_compare_update,
-        ),  # false alarm
-        call(
-            [_w, 0.0, np.array([1.0, 0.0, 1.0]), 1],
-            _reference_update,
-            compare=_compare_update,
-        ),  # right: no change
+        # missed spam
+        call([_w, 0.0, np.array([1.0, 1.0, 0.0]), 1], _reference_update, **_UPDATE),
+        # false alarm
+        call([_w, 0.0, np.array([1.0, 0.0, 1.0]), 0], _reference_update, **_UPDATE),
+        # right: no change
+        call([_w, 0.0, np.array([1.0, 0.0, 1.0]), 1], _reference_update, **_UPDATE),
         call(
             [_w, 0.5, np.array([2.0, 1.0, 0.0]), 1],
             _reference_update,
             kwargs={"lr": 0.1},
-            compare=_compare_update,
+            **_UPDATE,
+        ),
+        # w·x + b = 0 exactly: step(0) = 0 predicts 0, which is right, so nothing changes
+        call(
+            [np.array([1.0, -1.0]), 0.0, np.array([1.0, 1.0]), 0],
+            _reference_update,
+            **_UPDATE,
         ),
     ],
     hidden_tests=[
@@ -239,6 +240,12 @@ q4 = Question(
             [_X4, _y_xor],
             _reference_training,
             kwargs={"epochs": 6},
+            compare=_compare_training,
+        ),
+        call(  # the learning rate scales every update
+            [_X4, np.array([0, 1, 1, 1])],
+            _reference_training,
+            kwargs={"lr": 0.25},
             compare=_compare_training,
         ),
     ],

@@ -28,6 +28,10 @@ weight_shapes = [(5, 4), (3, 5), (2, 3)]
 """
 
 _MLP = nn.MLP([4, 5, 3, 2], seed=0)
+_TUPLES = holds(
+    lambda a: isinstance(a, (list, tuple)) and all(isinstance(s, tuple) for s in a),
+    "`weight_shapes` should be a list of tuples (rows, columns), like array.shape",
+)
 q1 = Question(
     "q1",
     "weight_shapes",
@@ -35,14 +39,10 @@ q1 = Question(
         value(
             np.array([m.weight.shape for m in _MLP if isinstance(m, nn.Linear)]),
             name="weight_shapes",
-        )
+        ),
+        _TUPLES,
     ],
-    hidden_tests=[
-        holds(
-            lambda a: all(isinstance(s, tuple) for s in a),
-            "each shape should be a tuple (rows, columns), like array.shape",
-        )
-    ],
+    hidden_tests=[_TUPLES],
     hint="nn.MLP([4, 5, 3, 2]) has three Linear layers: 4→5, 5→3, 3→2. Like PyTorch, a Linear layer's "
     "weight has shape (out_features, in_features), so that h = W x + b.",
     solution=_Q1_SOLUTION,
@@ -108,12 +108,63 @@ def _net_args(n, n_in, n_hidden, n_out, seed):
     ]
 
 
+class _RowLoop(AssertionError):
+    """Raised by :class:`_Batch` when the answer takes the batch apart row by row."""
+
+
+class _Batch(np.ndarray):
+    """A batch X that refuses to be iterated over or indexed one row at a time.
+
+    Matrix products, ufuncs, transposes and slices work as on any array (their results are
+    plain arrays); ``for x in X`` or ``X[i]`` raise :class:`_RowLoop`.
+    """
+
+    def __iter__(self):
+        raise _RowLoop
+
+    def __getitem__(self, key):
+        first = key[0] if isinstance(key, tuple) and key else key
+        if isinstance(first, (int, np.integer)):
+            raise _RowLoop
+        return super().__getitem__(key)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = tuple(
+            x.view(np.ndarray) if isinstance(x, _Batch) else x for x in inputs
+        )
+        if "out" in kwargs:
+            kwargs["out"] = tuple(
+                x.view(np.ndarray) if isinstance(x, _Batch) else x
+                for x in kwargs["out"]
+            )
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
+def _no_row_loop(answer) -> None:
+    """The prompt asks for no Python loop over the rows: give X as a :class:`_Batch`."""
+    if not callable(answer):
+        return  # the other checks say so
+    X, W1, b1, W2, b2 = _net_args(6, 3, 4, 2, 4)
+    try:
+        answer(X.view(_Batch), W1, b1, W2, b2)
+    except _RowLoop:
+        raise AssertionError(
+            "forward(X, …) loops over the rows of X (`for x in X` or `X[i]`); compute the "
+            "whole batch at once with matrix products, X @ W1.T + b1"
+        ) from None
+    except NotImplementedError:
+        raise
+    except Exception:
+        pass  # anything else is the other checks' business (they run on plain arrays)
+
+
 q3 = Question(
     "q3",
     "forward",
     tests=[
         call(_net_args(3, 4, 5, 2, 0), _reference_forward),
         call(_net_args(1, 2, 2, 1, 1), _reference_forward),
+        _no_row_loop,
     ],
     hidden_tests=[
         call(_net_args(64, 10, 32, 3, 2), _reference_forward),
@@ -170,13 +221,15 @@ def _xnor_test(answer, variable=None) -> None:
     )
 
 
+_AT_MOST_4 = holds(
+    lambda a: np.asarray(a[0]).shape[0] <= 4,
+    "use at most 4 hidden neurons (W_hidden has at most 4 rows)",
+)
 q4 = Question(
     "q4",
     "xnor_net",
-    tests=[_xnor_test],
-    hidden_tests=[
-        holds(lambda a: np.asarray(a[0]).shape[0] <= 4, "use at most 4 hidden neurons")
-    ],
+    tests=[_xnor_test, _AT_MOST_4],
+    hidden_tests=[_AT_MOST_4],
     hint="XNOR (1 when x1 = x2) is 'both on' OR 'both off'. One hidden step neuron can compute AND, "
     "another NOR; the output neuron computes OR of the two.",
     solution=_Q4_SOLUTION,

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .compare import assert_close
+from .compare import assert_close, assert_float, number
 from .question import Question, call, holds, value
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
@@ -65,7 +65,7 @@ def _ref_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]:
 def _pair(
     first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8
 ) -> Callable[[Any, Any, str], None]:
-    """Compare a returned pair ``(first, second)`` part by part."""
+    """Compare a returned pair ``(first, second)`` part by part; ``first`` is a float."""
 
     def compare(actual: Any, expected: Any, what: str) -> None:
         if not isinstance(actual, tuple) or len(actual) != 2:
@@ -73,6 +73,7 @@ def _pair(
                 f"{what} should return a tuple ({first}, {second}), "
                 f"got {type(actual).__name__}"
             )
+        assert_float(actual[0], f"{what}, {first}")
         assert_close(actual[0], expected[0], f"{what}, {first}", rtol=rtol, atol=atol)
         assert_close(actual[1], expected[1], f"{what}, {second}", rtol=rtol, atol=atol)
 
@@ -85,7 +86,10 @@ _P_DOG = np.array([0.90, 0.05, 0.05])
 q1 = Question(
     "q1",
     "dog_loss",
-    tests=[value(_ref_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss")],
+    tests=[
+        value(_ref_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss"),
+        lambda a: assert_float(a, "`dog_loss`"),
+    ],
     hidden_tests=[
         holds(
             lambda a: (
@@ -105,9 +109,26 @@ q2 = Question(
     "mse",
     tests=[
         call(
-            [np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])], _ref_mse, name="mse"
+            [np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])],
+            _ref_mse,
+            name="mse",
+            compare=number(),
         ),
-        call([np.array([0.5, -1.0]), np.array([-0.5, 1.0])], _ref_mse, name="mse"),
+        call(
+            [np.array([0.5, -1.0]), np.array([-0.5, 1.0])],
+            _ref_mse,
+            name="mse",
+            compare=number(),
+        ),
+        call(  # any shape: the mean over all 6 elements
+            [
+                np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]),
+                np.array([[1.0, 0.0, 3.0], [1.0, 1.0, 1.0]]),
+            ],
+            _ref_mse,
+            name="mse",
+            compare=number(),
+        ),
     ],
     hidden_tests=[
         call([_rng.normal(size=50), _rng.normal(size=50)], _ref_mse, name="mse"),
@@ -131,11 +152,19 @@ q3 = Question(
             [np.array([0.9, 0.2]), np.array([1.0, 0.0])],
             _ref_bce,
             name="binary_cross_entropy",
+            compare=number(),
         ),
         call(
             [np.array([0.5, 0.5, 0.5]), np.array([1.0, 0.0, 1.0])],
             _ref_bce,
             name="binary_cross_entropy",
+            compare=number(),
+        ),
+        call(  # "soft" targets between 0 and 1, which the prompt allows
+            [np.array([0.6, 0.1, 0.8]), np.array([0.3, 0.5, 1.0])],
+            _ref_bce,
+            name="binary_cross_entropy",
+            compare=number(),
         ),
     ],
     hidden_tests=[
@@ -170,11 +199,23 @@ q4 = Question(
     "q4",
     "logsumexp",
     tests=[
-        call([np.array([1.0, 2.0, 3.0])], _ref_logsumexp, name="logsumexp"),
+        call(
+            [np.array([1.0, 2.0, 3.0])],
+            _ref_logsumexp,
+            name="logsumexp",
+            compare=number(),
+        ),
         call(
             [np.array([1000.0, 999.0, 990.0])],
             _ref_logsumexp,
             name="logsumexp (large logits)",
+            compare=number(),
+        ),
+        call(  # the prompt's second example: the naive formula gives -inf
+            [np.array([-1000.0, -1001.0, -1010.0])],
+            _ref_logsumexp,
+            name="logsumexp (very negative logits)",
+            compare=number(),
         ),
     ],
     hidden_tests=[
@@ -214,6 +255,12 @@ q5 = Question(
             [np.array([2.0, -1.0, 0.5, 0.0]), 3],
             _ref_ce_with_grad,
             name="cross_entropy_with_grad",
+            compare=_pair("loss", "gradient"),
+        ),
+        call(  # "finite for huge logits"
+            [np.array([-800.0, 900.0, 0.0]), 0],
+            _ref_ce_with_grad,
+            name="cross_entropy_with_grad (huge logits: use the log-sum-exp trick)",
             compare=_pair("loss", "gradient"),
         ),
     ],

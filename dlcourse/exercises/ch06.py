@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .compare import number
 from .question import Question, call, holds
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -218,8 +219,20 @@ q2 = Question(
             [np.diag([1.0, 20.0])],
             _ref_limit,
             name="stable_lr_limit (the chapter's valley)",
+            compare=number(),
         ),
-        call([2.0 * np.eye(2)], _ref_limit, name="stable_lr_limit (the bowl x² + y²)"),
+        call(
+            [2.0 * np.eye(2)],
+            _ref_limit,
+            name="stable_lr_limit (the bowl x² + y²)",
+            compare=number(),
+        ),
+        call(  # any symmetric positive definite H, not only a diagonal one
+            [np.array([[2.0, 1.0], [1.0, 2.0]])],
+            _ref_limit,
+            name="stable_lr_limit (a non-diagonal H)",
+            compare=number(),
+        ),
     ],
     hidden_tests=[
         call([_random_spd(4)], _ref_limit, name="stable_lr_limit (a non-diagonal H)"),
@@ -261,29 +274,29 @@ q3 = Question(
         call(
             [_valley_grad, np.array([-3.5, 1.5]), 0.05, 30],
             _ref_trajectory("valley"),
-            name="gradient_descent(valley_grad, ...)",
+            name="gradient_descent",
         ),
         call(
             [_bowl_grad, np.array([3.0, -1.0]), 0.3, 5],
             _ref_trajectory("bowl"),
-            name="gradient_descent(bowl_grad, ...)",
+            name="gradient_descent",
         ),
     ],
     hidden_tests=[
         call(
             [_rosenbrock_grad, np.array([-1.5, 2.0]), 0.001, 200],
             _ref_trajectory("rosenbrock"),
-            name="gradient_descent(rosenbrock_grad, ...)",
+            name="gradient_descent",
         ),
         call(
             [_valley_grad, np.array([1.0, 1.0]), 0.05, 0],
             _ref_trajectory("valley"),
-            name="gradient_descent with steps = 0 (just the start)",
+            name="gradient_descent (steps = 0: just the start)",
         ),
         call(
             [_valley_grad, np.array([-3.5, 1.5]), 0.095, 40],
             _ref_trajectory("valley"),
-            name="gradient_descent(valley_grad, lr near the limit)",
+            name="gradient_descent (lr near the limit)",
         ),
     ],
     hint="Start a list with a copy of theta0; `steps` times append `last - lr * grad_fn(last)`; "

@@ -205,6 +205,11 @@ q3 = Question(
             _ref_tanh,
             name="tanh_backward",
         ),
+        call(  # "saturated inputs (|x| in the hundreds) without overflow or NaN"
+            [np.array([-300.0, 0.5, 400.0]), np.array([1.0, 1.0, -2.0])],
+            _ref_tanh,
+            name="tanh_backward (saturated: no overflow, no NaN)",
+        ),
     ],
     hidden_tests=[
         call(
@@ -264,6 +269,21 @@ q5 = Question(
         call(
             [np.arange(6.0).reshape(2, 3), (2, 1)], _ref_unbroadcast, name="unbroadcast"
         ),
+        call(  # "a new array", also when there is nothing to sum
+            [np.arange(6.0).reshape(2, 3), (2, 3)],
+            _ref_unbroadcast,
+            name="unbroadcast (nothing was broadcast)",
+        ),
+        call(  # "any shapes": both rules at once, and down to a scalar
+            [np.arange(24.0).reshape(2, 3, 4), (3, 1)],
+            _ref_unbroadcast,
+            name="unbroadcast",
+        ),
+        call(
+            [np.arange(6.0).reshape(3, 2), ()],
+            _ref_unbroadcast,
+            name="unbroadcast (to a scalar)",
+        ),
     ],
     hidden_tests=[
         call(
@@ -308,6 +328,11 @@ q6 = Question(
     tests=[
         call([_F1, np.array([1.0, -2.0, 0.5])], _REF1, **_FD),
         call([_F2, np.array([0.3, -0.7])], _REF2, **_FD),
+        call(  # "x of any shape"
+            [_F2, np.array([[0.3, -0.7, 1.1], [0.0, 2.0, -1.5]])],
+            _REF2,
+            **dict(_FD, name="numerical_gradient (a 2-D x)"),
+        ),
     ],
     hidden_tests=[
         call(

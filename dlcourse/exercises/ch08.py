@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .compare import assert_close, parts
+from .compare import assert_close, number, parts
 from .question import Question, call, holds
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -198,8 +198,14 @@ q1 = Question(
             ],
             _ref_accuracy,
             name="accuracy_from_logits",
+            compare=number(),
         ),
-        call([_logits[:20], _labels[:20]], _ref_accuracy, name="accuracy_from_logits"),
+        call(
+            [_logits[:20], _labels[:20]],
+            _ref_accuracy,
+            name="accuracy_from_logits",
+            compare=number(),
+        ),
     ],
     hidden_tests=[
         call([_logits, _labels], _ref_accuracy, name="accuracy_from_logits"),
@@ -257,6 +263,11 @@ def standardise(X_train, X):
 _p, _g, _m = (_rng.normal(size=(3, 2)) for _ in range(3))
 _v = _rng.uniform(0.1, 1.0, size=(3, 2))
 _ADAM = dict(name="adam_step", compare=parts("param", "m", "v", rtol=1e-9, atol=1e-12))
+_ADAM_STEPS = holds(
+    _adam_trajectory,
+    "ten steps of adam_step (feeding back its m and v, with lr=0.05, betas=(0.8, 0.99), "
+    "eps=1e-6) should follow dlcourse.optim.Adam's trajectory",
+)
 
 q3 = Question(
     "q3",
@@ -268,6 +279,13 @@ q3 = Question(
             **_ADAM,
         ),
         call([_p, _g, _m, _v, 5], _ref_adam, kwargs=dict(lr=0.01), **_ADAM),
+        call(  # the betas and eps you are given, not the defaults
+            [_p, _g, _m, _v, 2],
+            _ref_adam,
+            kwargs={"lr": 0.05, "betas": (0.8, 0.95), "eps": 1e-2},
+            **_ADAM,
+        ),
+        _ADAM_STEPS,  # "compares with dlcourse.optim.Adam over several steps"
     ],
     hidden_tests=[
         call(
@@ -276,11 +294,7 @@ q3 = Question(
             kwargs=dict(lr=0.1, betas=(0.5, 0.9), eps=1e-3),
             **_ADAM,
         ),
-        holds(
-            _adam_trajectory,
-            "ten steps of adam_step (feeding back its m and v) should follow "
-            "dlcourse.optim.Adam's trajectory",
-        ),
+        _ADAM_STEPS,
     ],
     points=2,
     hint="m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;  m̂ = m / (1-β1^t);  v̂ = v / (1-β2^t);  "
@@ -336,6 +350,11 @@ q5 = Question(
             name="confusion_matrix",
         ),
         call([_yt, _yp, 4], _ref_confusion, name="confusion_matrix"),
+        call(  # "classes that never occur still get their (zero) row and column"
+            [np.array([0, 2, 2, 0]), np.array([0, 2, 0, 0]), 4],
+            _ref_confusion,
+            name="confusion_matrix",
+        ),
     ],
     hidden_tests=[
         call(

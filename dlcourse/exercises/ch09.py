@@ -100,10 +100,10 @@ q2 = Question(
             "dlcourse.init.xavier_normal_ / kaiming_normal_ (within 2 %)",
         ),
     ],
-    hint="Both keep n·Var(W) ≈ 1 for some n. Xavier averages the two fans, "
-    "Var(W) = 2 / (fan_in + fan_out); He uses only fan_in and doubles the variance because "
-    "ReLU zeroes half of its inputs, Var(W) = 2 / fan_in. Return the standard deviation, "
-    "the square root of the variance.",
+    hint="Both keep the scale n·Var(W)·E[h²] of a layer's pre-activation equal to the "
+    "previous layer's. Xavier averages the two fans, Var(W) = 2 / (fan_in + fan_out); He "
+    "uses only fan_in, Var(W) = 2 / fan_in, because ReLU halves the second moment E[h²] "
+    "of a symmetric input. Return the standard deviation, the square root of the variance.",
     solution="""
 def init_std(fan_in, fan_out, scheme):
     if scheme == "xavier":

@@ -134,6 +134,28 @@ q3 = Question(
             name="masked_attention",
             compare=parts("output", "weights"),
         ),
+        call(  # "any number of leading batch or head axes": (batch, heads, T, d)
+            (
+                _rng.normal(size=(2, 2, 3, 4)),
+                _rng.normal(size=(2, 2, 3, 4)),
+                _rng.normal(size=(2, 2, 3, 2)),
+                np.tril(np.ones((3, 3), dtype=bool)),
+            ),
+            _sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
+        ),
+        call(  # scores in the thousands: a stable softmax, as in question 1
+            (
+                40 * _rng.normal(size=(3, 6)),
+                40 * _rng.normal(size=(3, 6)),
+                _rng.normal(size=(3, 2)),
+                np.tril(np.ones((3, 3), dtype=bool)),
+            ),
+            _sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
+        ),
     ],
     hidden_tests=[
         call(

@@ -13,6 +13,11 @@ then checked in this order, each failure naming the problem in plain words:
 3. ``NaN`` / ``inf`` where the expected answer is finite;
 4. values, within ``|actual - expected| <= atol + rtol |expected|`` (``np.isclose``).
 
+Messages are one line each, never a wrapped NumPy printout: a small array is written out
+(``[0.25, 0.1966]``), a large one summarised (its shape and first values) and the first wrong
+element named with its index; numbers get 4 significant digits, or as many more as it takes to
+show how the expected and the actual value differ (:func:`fmt`).
+
 :func:`assert_new_array` catches a returned *view* of the input (``np.shares_memory``) and
 :func:`assert_unchanged` an input that was modified in place.
 
@@ -22,6 +27,7 @@ See chapter: The artificial neuron (the exercises of every chapter use it)
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any
 
 import numpy as np
@@ -32,7 +38,14 @@ __all__ = [
     "assert_new_array",
     "assert_unchanged",
     "describe",
+    "fmt",
+    "assert_float",
+    "number",
+    "parts",
 ]
+
+#: Arrays with more elements than this are summarised in messages (shape and first values).
+MAX_SHOWN = 8
 
 _KIND_NAMES = {
     "b": "boolean",
@@ -162,34 +175,47 @@ def assert_close(
                 else np.float64
             ),
         )
-        nan_bad = np.isnan(a) & ~np.isnan(e)
-        if nan_bad.any():
-            idx = np.argwhere(nan_bad)[0]
-            at = f" at index {tuple(int(i) for i in idx)}" if act.ndim else ""
+        for name, wrong in (
+            ("NaN", np.isnan(a) & ~np.isnan(e)),
+            ("inf", np.isinf(a) & ~np.isinf(e)),
+        ):
+            if not wrong.any():
+                continue
+            idx = tuple(int(i) for i in np.argwhere(wrong)[0])
+            hint = " (an overflow?)" if name == "inf" else ""
+            if act.ndim == 0:
+                raise AssertionError(
+                    f"{what} is {'NaN' if name == 'NaN' else fmt(act)} where {fmt(e)} "
+                    f"was expected{hint}"
+                )
             raise AssertionError(
-                f"{what} contains NaN{at} where {_fmt(e[tuple(idx)])} was expected "
-                f"({int(nan_bad.sum())} NaN value(s) in all)"
-            )
-        inf_bad = np.isinf(a) & ~np.isinf(e)
-        if inf_bad.any():
-            idx = np.argwhere(inf_bad)[0]
-            at = f" at index {tuple(int(i) for i in idx)}" if act.ndim else ""
-            raise AssertionError(
-                f"{what} contains inf{at} where {_fmt(e[tuple(idx)])} was expected "
-                f"(an overflow?)"
+                f"{what} contains {name} at index {idx} where {fmt(e[idx])} was expected "
+                f"({int(wrong.sum())} of {wrong.size} values are {name}){hint}"
             )
         bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
-        if act.ndim == 0:
-            raise AssertionError(f"{what}: expected {_fmt(exp)}, got {_fmt(act)}")
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        msg = (
-            f"{what}: {int(bad.sum())} of {bad.size} values are wrong; first at index {idx}: "
-            f"expected {_fmt(exp[idx])}, got {_fmt(act[idx])}"
+        digits = _digits_to_tell_apart(exp[idx], act[idx])
+        if act.ndim == 0:
+            raise AssertionError(
+                f"{what} should be {fmt(exp, digits)}, got {fmt(act, digits)}"
+            )
+        n_bad = int(bad.sum())
+        if act.size <= MAX_SHOWN:
+            where = (
+                ""
+                if act.size == 1
+                else f" (wrong at index {idx})"
+                if n_bad == 1
+                else f" ({n_bad} of {bad.size} values are wrong, the first at index {idx})"
+            )
+            raise AssertionError(
+                f"{what} should be {fmt(exp, digits)}, got {fmt(act, digits)}{where}"
+            )
+        raise AssertionError(
+            f"{what}: {n_bad} of {bad.size} values are wrong; the first, at index {idx}, "
+            f"should be {fmt(exp[idx], digits)}, got {fmt(act[idx], digits)}"
         )
-        if act.size <= 12:
-            msg += f"\n  expected {_fmt(exp)}\n  got      {_fmt(act)}"
-        raise AssertionError(msg)
 
 
 def parts(*names: str, rtol: float = 1e-6, atol: float = 1e-8):
@@ -214,11 +240,69 @@ def parts(*names: str, rtol: float = 1e-6, atol: float = 1e-8):
     return compare
 
 
-def _fmt(x: Any) -> str:
-    x = np.asarray(x)
-    if x.ndim == 0:
-        return repr(x.item()) if x.dtype.kind in "biu" else f"{x.item():.6g}"
-    return np.array2string(x, precision=6, separator=", ", threshold=24)
+def assert_float(actual: Any, what: str = "your answer") -> None:
+    """Raise ``AssertionError`` unless ``actual`` is a float (``np.float64`` counts: it is one).
+
+    For answers the prompt asks to return "as a float": a 0-d or 1-element array, a tensor or
+    an int is named as what it is.
+    """
+    if not isinstance(actual, float):
+        raise AssertionError(
+            f"{what} should be a float (e.g. `float(...)`), but it is {describe(actual)}"
+        )
+
+
+def number(rtol: float = 1e-6, atol: float = 1e-8):
+    """A ``compare`` for a function that must return a float: :func:`assert_float`, then
+    :func:`assert_close`."""
+
+    def compare(actual: Any, expected: Any, what: str) -> None:
+        assert_float(actual, what)
+        assert_close(actual, expected, what, rtol=rtol, atol=atol)
+
+    return compare
+
+
+def _num(v: Any, digits: int = 4) -> str:
+    """One number for a message: ints as ints, floats with ``digits`` significant digits
+    and always a decimal point or exponent (``1.0``, not ``1``, so a copied input stays float)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (numbers.Integral, np.integer)):
+        return str(int(v))
+    if isinstance(v, (complex, np.complexfloating)):
+        return f"{complex(v):.{digits}g}"
+    text = f"{float(v) + 0.0:.{digits}g}"  # + 0.0: -0.0 prints as 0.0
+    return text + ".0" if re.fullmatch(r"-?\d+", text) else text
+
+
+def _nested(arr: np.ndarray, digits: int) -> str:
+    if arr.ndim == 0:
+        return _num(arr.item(), digits)
+    return "[" + ", ".join(_nested(a, digits) for a in arr) + "]"
+
+
+def fmt(x: Any, digits: int = 4, limit: int = MAX_SHOWN) -> str:
+    """``x`` (a number or an array) on one line, for a message.
+
+    Up to ``limit`` elements are all written out, as nested lists (``[[1.0, 2.0], [3.0, 4.0]]``);
+    a larger array becomes ``<array of shape (3, 4): -6.0, -4.909, -3.818, …>``.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in _KIND_NAMES:
+        return describe(x)
+    if arr.size <= limit:
+        return _nested(arr, digits)
+    first = ", ".join(_num(v.item(), digits) for v in arr.ravel()[:3])
+    return f"<array of shape {arr.shape}: {first}, …>"
+
+
+def _digits_to_tell_apart(expected: Any, actual: Any) -> int:
+    """The fewest significant digits (at least 4) at which two numbers print differently."""
+    for digits in range(4, 18):
+        if _num(expected, digits) != _num(actual, digits):
+            return digits
+    return 17
 
 
 def assert_new_array(result: Any, *inputs: Any, what: str = "your function") -> None:
@@ -227,6 +311,11 @@ def assert_new_array(result: Any, *inputs: Any, what: str = "your function") -> 
     A function that returns (a view of) its input, then modifies it, corrupts the caller's data;
     one that returns the input unchanged may pass a weak test by luck.
     """
+    if isinstance(result, (tuple, list)):  # several results: each must be new
+        for part in result:
+            if not isinstance(part, (tuple, list)):
+                assert_new_array(part, *inputs, what=what)
+        return
     res = result.data if _is_dl_tensor(result) else result
     if not isinstance(res, np.ndarray):
         return

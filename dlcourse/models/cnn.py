@@ -4,7 +4,8 @@ LeCun, Bottou, Bengio & Haffner (1998) stacked two blocks of
 
 .. math::
 
-    \\text{conv}_{k\\times k} \\;\\to\\; \\text{non-linearity} \\;\\to\\; \\text{pool}_{2\\times 2}
+    \\text{conv}_{k\\times k} \\;\\to\\; \\text{non-linearity}
+    \\;\\to\\; \\text{pool}_{2\\times 2}
 
 and finished with fully connected layers. Each block finds local patterns in
 its input and halves the resolution, so the second block sees patterns of
@@ -45,7 +46,8 @@ class LeNet(nn.Sequential):
     Args:
         in_channels: image channels (1 for grayscale).
         n_classes: number of outputs (logits).
-        image_size: height = width of the input; must be divisible by 4 (two 2×2 pools).
+        image_size: height = width of the input; must be divisible by 4 (two 2×2
+            pools).
         channels: output channels of the two convolutions (default by image size).
         hidden: sizes of the hidden fully connected layers (default by image size).
         kernel_size: convolution kernel (default 5 for images >= 16 pixels, else 3).
@@ -104,13 +106,15 @@ class LeNet(nn.Sequential):
 
 
 def from_torch(model: nn.Module) -> Any:
-    """The same network built from ``dlcourse.conv`` / ``dlcourse.nn`` layers, float64 copies
-    of ``model``'s weights (a ``torch.nn.Sequential`` such as :class:`LeNet`)."""
+    """The same network built from ``dlcourse.conv`` / ``dlcourse.nn`` layers, with
+    float64 copies of ``model``'s weights (a ``torch.nn.Sequential`` such as
+    :class:`LeNet`)."""
     from dlcourse import conv
 
     if not isinstance(model, nn.Sequential):
         raise TypeError(
-            f"from_torch: expected a torch.nn.Sequential (e.g. LeNet), got {type(model).__name__}"
+            "from_torch: expected a torch.nn.Sequential (e.g. LeNet), got "
+            f"{type(model).__name__}"
         )
     return conv.from_torch(nn.Sequential(*model))
 

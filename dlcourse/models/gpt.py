@@ -6,10 +6,12 @@ The model of Radford et al. (2018, 2019) in its pre-norm (GPT-2) layout:
 
     h_0 &= E_{\\text{tok}}[x] + E_{\\text{pos}}[0..T-1] \\\\
     h &\\leftarrow h + \\mathrm{MHA}(\\mathrm{LN}(h), \\text{causal mask}) \\\\
-    h &\\leftarrow h + W_2\\, \\mathrm{GELU}(W_1 \\mathrm{LN}(h)) \\qquad (\\times\\ n\\_layers) \\\\
+    h &\\leftarrow h + W_2\\, \\mathrm{GELU}(W_1 \\mathrm{LN}(h))
+        \\qquad (\\times\\ n\\_layers) \\\\
     \\text{logits} &= \\mathrm{LN}(h)\\, W_{\\text{out}}
 
-The causal mask lets position ``t`` attend only to positions ``≤ t``, so the
+The attention is causal self-attention: queries, keys and values all come from ``h``,
+and the causal mask lets position ``t`` attend only to positions ``≤ t``, so the
 logits at ``t`` are a prediction of token ``t + 1`` from the tokens so far
 (Vaswani et al. 2017, §3.2.3). The block is the same computation as
 :class:`dlcourse.attention.TransformerBlock`, written with ``torch.nn`` so it
@@ -76,7 +78,10 @@ class Block(nn.Module):
     def forward(
         self, x: torch.Tensor, blocked: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """``blocked``: boolean (T, T), ``True`` where attention is *not* allowed (torch's convention)."""
+        """``blocked``: boolean (T, T), ``True`` where attention is *not* allowed.
+
+        (torch's convention; :func:`dlcourse.attention.causal_mask` is the opposite.)
+        """
         h = self.norm1(x)
         attended, weights = self.attn(
             h, h, h, attn_mask=blocked, need_weights=True, average_attn_weights=False
@@ -87,11 +92,12 @@ class Block(nn.Module):
 
 
 def block_to_scratch(block: Block) -> "TransformerBlock":
-    """The same block as a from-scratch :class:`dlcourse.attention.TransformerBlock` (float64).
+    """The same block as a from-scratch :class:`dlcourse.attention.TransformerBlock`.
 
-    Our ``attn``, ``mlp[0]``, ``mlp[2]``, ``norm1``, ``norm2`` become its ``self_attn``,
-    ``linear1``, ``linear2``, ``norm1``, ``norm2``. Remember the mask conventions differ:
-    pass ``causal_mask(T)`` (``True`` = attend) to it where this block gets ``blocked``.
+    In float64. Our ``attn``, ``mlp[0]``, ``mlp[2]``, ``norm1``, ``norm2`` become its
+    ``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``. Remember the mask
+    conventions differ: pass ``causal_mask(T)`` (``True`` = attend) to it where this
+    block gets ``blocked``.
     """
     from dlcourse import nn as dnn
     from dlcourse.attention import LayerNorm, MultiHeadAttention, TransformerBlock
@@ -138,7 +144,7 @@ class _Trunk(nn.Module):
             Block(d_model, n_heads, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
-        # "Future" positions are blocked: True above the diagonal (torch's boolean convention).
+        # "Future" positions are blocked: True above the diagonal (torch's convention).
         self.register_buffer(
             "blocked",
             torch.triu(torch.ones(context, context, dtype=torch.bool), 1),
@@ -150,9 +156,8 @@ class _Trunk(nn.Module):
             raise ValueError(
                 f"expected token ids of shape (N, T), got {tuple(idx.shape)}"
             )
-        idx = (
-            idx.long()
-        )  # dlcourse.train.fit hands over inputs in the model's float dtype
+        # dlcourse.train.fit hands over inputs in the model's float dtype
+        idx = idx.long()
         T = idx.shape[1]
         if T > self.context:
             raise ValueError(f"sequence length {T} exceeds the context {self.context}")
@@ -223,9 +228,11 @@ class GPT(_Trunk):
 
 
 class TransformerClassifier(_Trunk):
-    """Transformer encoder (no causal mask) that classifies a sequence from its last position.
+    """Transformer encoder (no causal mask) that classifies a sequence.
 
-    ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on :func:`dlcourse.device.device`.
+    It reads the sequence with self-attention and classifies it from its last position:
+    ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on
+    :func:`dlcourse.device.device`.
     """
 
     def __init__(
@@ -249,7 +256,7 @@ class TransformerClassifier(_Trunk):
 
 
 def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean next-token cross-entropy (nats/token) of logits (N, T, V) against targets (N, T)."""
+    """Mean next-token cross-entropy (nats/token): logits (N, T, V), targets (N, T)."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
@@ -263,8 +270,11 @@ def _windows(
 
 @torch.no_grad()
 def evaluate_lm(model: GPT, tokens: np.ndarray, skip: int = 0) -> float:
-    """Mean next-token loss over non-overlapping windows of ``tokens``, ignoring the first
-    ``skip`` predictions of each window (too little context to be fair)."""
+    """Mean next-token loss over non-overlapping windows of ``tokens``.
+
+    The first ``skip`` predictions of each window are ignored (too little context to be
+    fair).
+    """
     dev = next(model.parameters()).device
     T = model.context
     data = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=dev)

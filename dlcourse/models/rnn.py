@@ -1,10 +1,10 @@
-"""Recurrent models in PyTorch: a sequence regressor and a character-level language model.
+"""Recurrent models in PyTorch: a sequence regressor and a character language model.
 
 The from-scratch layers of :mod:`dlcourse.rnn` show how an RNN works; these are the same
 layers from ``torch.nn`` (fast, GPU-ready), wrapped as complete models:
 
-* :class:`SequenceRegressor` reads a sequence ``x_1 … x_T`` with an RNN, LSTM or GRU and
-  maps the last hidden state to a number, ``ŷ = w·h_T + b`` (the adding problem).
+* :class:`SequenceRegressor` reads a sequence ``x_1 … x_T`` with an RNN, LSTM or GRU
+  and maps the last hidden state to a number, ``ŷ = w·h_T + b`` (the adding problem).
 * :class:`CharLM` embeds characters, runs an LSTM/GRU and predicts the next character:
   ``p(x_{t+1} | x_{≤t}) = softmax(W h_t + b)``, trained with cross-entropy.
   :meth:`CharLM.generate` samples from ``softmax(logits / temperature)``.
@@ -46,10 +46,11 @@ def _cell(cell: str, input_size: int, hidden: int) -> nn.Module:
 
 
 class SequenceRegressor(nn.Module):
-    """``x`` (N, T, input_size) -> ``ŷ`` (N,): a recurrent layer, then a linear read-out of ``h_T``.
+    """Regression on a sequence: a recurrent layer, then a linear read-out of ``h_T``.
 
-    ``cell`` is ``"rnn"`` (tanh Elman), ``"lstm"`` or ``"gru"``; the layer is ``self.rnn``
-    (``batch_first=True``, one layer) so :meth:`dlcourse.rnn.LSTM.from_torch` can copy it.
+    ``forward(x (N, T, input_size)) -> ŷ (N,)``. ``cell`` is ``"rnn"`` (tanh Elman),
+    ``"lstm"`` or ``"gru"``; the layer is ``self.rnn`` (``batch_first=True``, one layer)
+    so :meth:`dlcourse.rnn.LSTM.from_torch` can copy it.
     ``seed`` (if not None) seeds torch's global generator before the weights are drawn.
     """
 
@@ -74,10 +75,11 @@ class SequenceRegressor(nn.Module):
 
 
 class CharLM(nn.Module):
-    """Character-level language model: embedding -> LSTM/GRU -> linear to ``vocab_size`` logits.
+    """Character-level language model: embedding -> LSTM/GRU -> linear to V logits.
 
-    ``forward(ids (N, T), state=None) -> (logits (N, T, V), state)``. Give ``vocab`` (a
-    :class:`dlcourse.data.text.CharVocab`) to let :meth:`generate` take and return strings.
+    ``forward(ids (N, T), state=None) -> (logits (N, T, V), state)`` with
+    V = ``vocab_size``. Give ``vocab`` (a :class:`dlcourse.data.text.CharVocab`) to let
+    :meth:`generate` take and return strings.
     ``seed`` (if not None) seeds torch's global generator before the weights are drawn.
     """
 
@@ -121,8 +123,9 @@ class CharLM(nn.Module):
 
         As ``temperature`` goes to 0 this approaches greedy decoding.
 
-        Returns the prompt plus its continuation, as a string when ``prompt`` is a string
-        (needs ``vocab``), else as a list of ids. The sampling generator is seeded.
+        Returns the prompt plus its continuation, as a string when ``prompt`` is a
+        string (needs ``vocab``), else as a list of ids. The sampling generator is
+        seeded.
         """
         if temperature <= 0:
             raise ValueError(f"generate: temperature must be > 0, got {temperature}")
@@ -213,7 +216,10 @@ def train_char_lm(
     clip: float | None = 1.0,
     seed: int = 0,
 ) -> list[float]:
-    """Adam on next-character cross-entropy over random windows of ``ids``; returns the losses (nats)."""
+    """Adam on next-character cross-entropy over random windows of ``ids``.
+
+    Returns the training loss (nats) of every step.
+    """
     dev = next(model.parameters()).device
     ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64), device=dev)
     if len(ids_t) <= seq_len:

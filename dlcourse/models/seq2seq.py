@@ -1,14 +1,19 @@
-"""An encoder-decoder with attention (number → words) and an LSTM sequence classifier, in PyTorch.
+"""An encoder-decoder with attention (number → words) and an LSTM classifier.
+
+Both in PyTorch.
+
 
 **Translation with attention** (Bahdanau, Cho & Bengio 2015; the dot-product
 score of Luong, Pham & Manning 2015). The encoder, a bidirectional GRU, turns
 the source ``x_1 … x_S`` into one vector per position, ``h_1 … h_S`` (the
 *keys* and *values*). The decoder, a GRU over the target so far, produces a
-state ``s_t`` (the *query*) per output step and looks the source up:
+state ``s_t`` (the *query*) per output step and looks the source up. Queries from
+one sequence, keys and values from another: this is *cross-attention*.
 
 .. math::
 
-    \\alpha_{t,j} = \\mathrm{softmax}_j\\Big(\\frac{(W_q s_t)^\\top h_j}{\\sqrt{d}}\\Big),\\qquad
+    \\alpha_{t,j}
+    = \\mathrm{softmax}_j\\Big(\\frac{(W_q s_t)^\\top h_j}{\\sqrt{d}}\\Big),\\qquad
     c_t = \\sum_j \\alpha_{t,j}\\, h_j,\\qquad
     \\text{logits}_t = W_o\\,[s_t; c_t].
 
@@ -42,7 +47,8 @@ class Seq2Seq(nn.Module):
     ``forward(src (N, S), tgt_in (N, T)) -> logits (N, T, tgt_vocab)`` with teacher
     forcing (``tgt_in`` is the target shifted right, starting with ``<bos>``);
     ``last_weights`` keeps the attention weights (N, T, S). Padding in ``src``
-    (id ``pad_id``) is masked out of the attention. Built on :func:`dlcourse.device.device`.
+    (id ``pad_id``) is masked out of the attention. Built on
+    :func:`dlcourse.device.device`.
     """
 
     def __init__(
@@ -62,9 +68,8 @@ class Seq2Seq(nn.Module):
         self.src_emb = nn.Embedding(src_vocab, embed)
         self.tgt_emb = nn.Embedding(tgt_vocab, embed)
         self.encoder = nn.GRU(embed, hidden // 2, batch_first=True, bidirectional=True)
-        self.bridge = nn.Linear(
-            hidden, hidden
-        )  # encoder summary -> initial decoder state
+        # encoder summary -> initial decoder state
+        self.bridge = nn.Linear(hidden, hidden)
         self.decoder = nn.GRU(embed, hidden, batch_first=True)
         self.query = nn.Linear(hidden, hidden, bias=False)
         self.out = nn.Linear(2 * hidden, tgt_vocab)
@@ -74,7 +79,10 @@ class Seq2Seq(nn.Module):
     def encode(
         self, src: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Encoder states (N, S, hidden), initial decoder state (1, N, hidden), key mask (N, S)."""
+        """Encoder states (N, S, hidden), first decoder state (1, N, hidden), keep mask.
+
+        The keep mask (N, S) is ``True`` at the source positions that are not padding.
+        """
         keep = src != self.pad_id
         states, _ = self.encoder(self.src_emb(src))
         summary = (states * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp(
@@ -85,7 +93,10 @@ class Seq2Seq(nn.Module):
     def attend(
         self, s: torch.Tensor, states: torch.Tensor, keep: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decoder states (N, T, hidden) -> contexts (N, T, hidden), weights (N, T, S)."""
+        """Cross-attention: decoder states (N, T, hidden) query the encoder states.
+
+        Returns contexts (N, T, hidden) and weights (N, T, S).
+        """
         scores = self.query(s) @ states.transpose(1, 2) / math.sqrt(self.hidden)
         weights = F.softmax(
             scores.masked_fill(~keep[:, None, :], float("-inf")), dim=-1
@@ -103,8 +114,12 @@ class Seq2Seq(nn.Module):
     def translate(
         self, src: torch.Tensor | np.ndarray, bos_id: int, eos_id: int, max_len: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Greedy decoding. Returns ids (N, max_len) (without ``<bos>``) and the attention
-        weights (N, max_len, S) as NumPy arrays; decoding stops once every row emitted ``eos_id``."""
+        """Greedy decoding.
+
+        Returns ids (N, max_len) (without ``<bos>``) and the attention weights
+        (N, max_len, S) as NumPy arrays; decoding stops once every row has emitted
+        ``eos_id``.
+        """
         dev = next(self.parameters()).device
         src = torch.as_tensor(src, dtype=torch.long, device=dev)
         was_training = self.training
@@ -129,7 +144,8 @@ class Seq2Seq(nn.Module):
 class LSTMClassifier(nn.Module):
     """Embedding → ``torch.nn.LSTM`` → linear head on the last hidden state.
 
-    ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on :func:`dlcourse.device.device`.
+    ``forward(idx (N, T)) -> logits (N, n_classes)``. Built on
+    :func:`dlcourse.device.device`.
     """
 
     def __init__(
