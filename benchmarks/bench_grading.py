@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlcourse.grading import grade  # noqa: E402
+from dlcourse_instructor.grading import grade  # noqa: E402
 
 
 def main() -> int:

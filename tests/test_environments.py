@@ -357,7 +357,7 @@ def test_instructor_tools_imports_are_in_the_extra():
     )
     # The CLI's install hint checks for exactly these modules.
     lacking = sorted(set(undeclared) - set(cli.INSTRUCTOR_MODULES))
-    assert not lacking, f"dlcourse.cli.INSTRUCTOR_MODULES lacks {lacking}"
+    assert not lacking, f"dlcourse_instructor.cli.INSTRUCTOR_MODULES lacks {lacking}"
     for module in cli.INSTRUCTOR_MODULES:
         assert distributions_of(module) & extra, f"{module} is not in the extra"
 

@@ -1,4 +1,4 @@
-"""Autograding (dlcourse.grading, `dlcourse grade`): crafted submissions, hostile ones included.
+"""Autograding (dlcourse_instructor.grading, `dlcourse grade`): crafted submissions, hostile ones included.
 
 The tests build their own small source notebook in nbgrader's format (two inline-checked
 questions, one checked by a tiny checker package on PYTHONPATH, and one checked by
@@ -20,10 +20,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from dlcourse.grading import grade, read_gradebook, release_notebook
-from dlcourse.grading.execute import student_name
-from dlcourse.grading.gradebook import update_gradebook, write_gradebook
-from dlcourse.grading.notebook import assemble, grade_id, rewrite_fresh_imports
+from dlcourse_instructor.grading import grade, read_gradebook, release_notebook
+from dlcourse_instructor.grading.execute import student_name
+from dlcourse_instructor.grading.gradebook import update_gradebook, write_gradebook
+from dlcourse_instructor.grading.notebook import assemble, grade_id, rewrite_fresh_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -344,7 +344,7 @@ def test_cli_grade_end_to_end(tmp_path):
     (tmp_path / "subs").mkdir()
     nbformat.write(sub, tmp_path / "subs" / "dana.ipynb")
     out = tmp_path / "grades.csv"
-    proc = subprocess.run([sys.executable, "-m", "dlcourse.cli", "grade", str(src),
+    proc = subprocess.run([sys.executable, "-m", "dlcourse_instructor.cli", "grade", str(src),
                            str(tmp_path / "subs"), "--out", str(out), "--timeout", "5",
                            "--feedback", str(tmp_path / "fb"), "--feedback-format", "html"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)

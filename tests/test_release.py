@@ -10,7 +10,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from dlcourse.grading.notebook import graded_cells, release_notebook, strip_solutions
+from dlcourse_instructor.grading.notebook import graded_cells, release_notebook, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +79,7 @@ def test_cli_release(tmp_path):
     src = tmp_path / "src" / "01_demo.ipynb"
     src.parent.mkdir()
     nbformat.write(source_notebook(), src)
-    proc = subprocess.run([sys.executable, "-m", "dlcourse.cli", "release", str(src), "--out",
+    proc = subprocess.run([sys.executable, "-m", "dlcourse_instructor.cli", "release", str(src), "--out",
                            str(tmp_path / "release")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "release" / "01_demo.ipynb").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.grading.notebook import read_notebook, release_notebook
+from dlcourse_instructor.grading.notebook import read_notebook, release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises").glob("*.ipynb"))

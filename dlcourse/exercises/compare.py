@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from .probe import TensorData, Unsupported
+
 __all__ = [
     "to_array",
     "assert_close",
@@ -60,6 +62,8 @@ def describe(value: Any) -> str:
     """A short, safe description of ``value`` for messages (never calls a student's ``__eq__``)."""
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (TensorData, Unsupported)):
+        return f"a {value.kind} tensor" if isinstance(value, TensorData) else value.what
     t = type(value)
     name = (
         t.__name__
@@ -72,14 +76,27 @@ def describe(value: Any) -> str:
 
 
 def _is_torch_tensor(value: Any) -> bool:
+    if isinstance(value, TensorData):  # observed in another process (the grader's)
+        return value.kind == "torch"
     t = type(value)
     return t.__module__.startswith("torch") and t.__name__ in ("Tensor", "Parameter")
 
 
 def _is_dl_tensor(value: Any) -> bool:
+    if isinstance(value, TensorData):
+        return value.kind == "dlcourse"
     from dlcourse.autograd import Tensor  # lazy: keep this module light
 
     return isinstance(value, Tensor)
+
+
+def _tensor_values(value: Any) -> np.ndarray:
+    """The values of a torch or dlcourse tensor (or of an observed one)."""
+    if isinstance(value, TensorData):
+        return value.array
+    if _is_dl_tensor(value):
+        return value.data
+    return value.detach().cpu().numpy()
 
 
 def _is_number_list(value: Any) -> bool:
@@ -109,10 +126,8 @@ def to_array(value: Any, what: str = "your answer") -> np.ndarray:
         value
     ).__module__ in ("builtins", "numpy"):
         arr = np.asarray(value)
-    elif _is_dl_tensor(value):
-        arr = value.data
-    elif _is_torch_tensor(value):
-        arr = value.detach().cpu().numpy()
+    elif _is_dl_tensor(value) or _is_torch_tensor(value):
+        arr = _tensor_values(value)
     elif isinstance(value, (list, tuple)) and _is_number_list(value):
         arr = np.asarray(value)
     elif value is None:
@@ -316,11 +331,11 @@ def assert_new_array(result: Any, *inputs: Any, what: str = "your function") -> 
             if not isinstance(part, (tuple, list)):
                 assert_new_array(part, *inputs, what=what)
         return
-    res = result.data if _is_dl_tensor(result) else result
+    res = _tensor_values(result) if _is_dl_tensor(result) else result
     if not isinstance(res, np.ndarray):
         return
     for i, x in enumerate(inputs):
-        x = x.data if _is_dl_tensor(x) else x
+        x = _tensor_values(x) if _is_dl_tensor(x) else x
         if isinstance(x, np.ndarray) and np.shares_memory(res, x):
             raise AssertionError(
                 f"{what} returned (a view of) its input argument {i + 1} instead of a new "
@@ -330,8 +345,8 @@ def assert_new_array(result: Any, *inputs: Any, what: str = "your function") -> 
 
 def assert_unchanged(before: Any, after: Any, what: str = "the input") -> None:
     """Raise ``AssertionError`` if the argument ``after`` (after the call) differs from its copy ``before``."""
-    before = before.data if _is_dl_tensor(before) else before
-    after = after.data if _is_dl_tensor(after) else after
+    before = _tensor_values(before) if _is_dl_tensor(before) else before
+    after = _tensor_values(after) if _is_dl_tensor(after) else after
     if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
         same = (
             after.shape == before.shape

@@ -1,11 +1,11 @@
 """Release student copies of nbgrader-format exercise notebooks and autograde submissions.
 
-    from dlcourse.grading import release, grade
+    from dlcourse_instructor.grading import release, grade
     release(["exercises/01_neuron.ipynb"], "release/")
     grade("exercises/01_neuron.ipynb", ["subs/alice.ipynb", "subs/bob.ipynb"], "grades.csv")
 
 The console entry point ``dlcourse release`` / ``dlcourse grade`` wraps these
-(:mod:`dlcourse.cli`). See chapter: For instructors (book/instructors.md).
+(:mod:`dlcourse_instructor.cli`). See chapter: For instructors (book/instructors.md).
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from dlcourse.grading.execute import Result, grade_submission, student_name
-from dlcourse.grading.feedback import write_feedback
-from dlcourse.grading.gradebook import (
+from dlcourse_instructor.grading.execute import Result, grade_submission, student_name
+from dlcourse_instructor.grading.feedback import write_feedback
+from dlcourse_instructor.grading.gradebook import (
     COLUMNS,
     graded_students,
     read_gradebook,
     update_gradebook,
     write_gradebook,
 )
-from dlcourse.grading.notebook import (
+from dlcourse_instructor.grading.notebook import (
     UnreadableNotebook,
     assemble,
     graded_cells,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,10 +97,6 @@ def is_solution(cell) -> bool:
 
 def is_grade(cell) -> bool:
     return bool(nbgrader_meta(cell).get("grade", False))
-
-
-def is_locked(cell) -> bool:
-    return bool(nbgrader_meta(cell).get("locked", False))
 
 
 def _replace_regions(source: str, begin: str, end: str, stub: str | None) -> str:
@@ -213,47 +208,6 @@ def graded_cells(source_nb: nbformat.NotebookNode) -> list[GradedCell]:
     return cells
 
 
-# ---------------------------------------------------------------------------------------------
-# Fresh checkers: a test cell re-imports the checker package from disk, so that whatever a
-# solution cell did to the already imported checker objects (q1.check = lambda: None) is gone.
-# ---------------------------------------------------------------------------------------------
-FRESH_PACKAGES = ("dlcourse.exercises",)
-
-_IMPORT_RE = re.compile(
-    r"^(?P<indent>\s*)(?:from\s+(?P<from>[\w.]+)\s+import\b|import\s+(?P<imp>[\w.]+))"
-)
-
-
-def fresh_import_preamble(packages) -> str:
-    """One line that drops ``packages`` (and their submodules) from ``sys.modules``."""
-    prefixes = tuple(packages)
-    return (
-        "import sys as __dlc_sys; [__dlc_sys.modules.pop(__k, None) for __k in "
-        f"list(__dlc_sys.modules) if __k in {prefixes!r} or __k.startswith({tuple(p + '.' for p in prefixes)!r})]"
-    )
-
-
-def rewrite_fresh_imports(source: str, packages=FRESH_PACKAGES) -> str:
-    """Make each import of a checker package in a test cell load a fresh copy from disk.
-
-    ``from dlcourse.exercises.ch01 import q1`` gets, on the line before it (same indentation),
-    a statement that removes ``dlcourse.exercises*`` from ``sys.modules``: the import then
-    executes the checker modules again (question.py and compare.py included), so
-    monkey-patching ``q1.check`` or ``Question.check`` in a solution cell has no effect.
-    """
-    packages = tuple(packages)
-    if not packages:
-        return source
-    out = []
-    for line in source.splitlines():
-        m = _IMPORT_RE.match(line)
-        mod = m and (m.group("from") or m.group("imp"))
-        if mod and any(mod == p or mod.startswith(p + ".") for p in packages):
-            out.append(m.group("indent") + fresh_import_preamble(packages))
-        out.append(line)
-    return "\n".join(out)
-
-
 def _clean_student_cell(cell):
     """A student-added cell: keep its code, drop nbgrader metadata and tags that alter execution."""
     cell = copy.deepcopy(cell)
@@ -265,16 +219,14 @@ def _clean_student_cell(cell):
     return cell
 
 
-def assemble(
-    source_nb, submission_nb, fresh_packages=FRESH_PACKAGES
-) -> nbformat.NotebookNode:
+def assemble(source_nb, submission_nb) -> nbformat.NotebookNode:
     """The notebook that grading executes.
 
     The submission's cells, in the submission's order, except that
 
     * every cell whose ``grade_id`` is a locked or graded non-solution cell of the source is
-      replaced by the source's cell (hidden tests included, checker imports made fresh), so
-      edited test cells are restored;
+      replaced by the source's cell, so edited or deleted locked cells are restored (the
+      grader does not run the test cells' code: it judges each question itself);
     * solution cells keep the student's code but take the source's metadata;
     * cells the source has and the submission lost (deleted test cells) are put back after the
       nearest preceding source cell that is present;
@@ -292,7 +244,6 @@ def assemble(
     def source_version(gid):
         cell = copy.deepcopy(src_cells[gid])
         if cell.cell_type == "code":
-            cell.source = rewrite_fresh_imports(cell.source, fresh_packages)
             cell.outputs = []
             cell.execution_count = None
         return cell

@@ -1,4 +1,4 @@
-"""Kernel launcher for grading: ``python -m dlcourse.grading.kernel [--memory-mb M] -f CONN``.
+"""Kernel launcher for grading: ``python -m dlcourse_instructor.grading.kernel [--memory-mb M] -f CONN``.
 
 It caps the kernel process's address space (``RLIMIT_AS``) before starting an ordinary
 IPython kernel, so a submission that allocates without bound gets a ``MemoryError`` (or,

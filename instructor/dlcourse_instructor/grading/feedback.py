@@ -2,7 +2,7 @@
 
 The messages are what the checks raised (``AssertionError: double fails on negative
 numbers``); any line of a hidden test that a message happened to quote has already been
-replaced by ``[hidden test]`` when grading (:func:`dlcourse.grading.execute._error_text`).
+replaced by ``[hidden test]`` when grading (:func:`dlcourse_instructor.grading.execute._error_text`).
 """
 
 from __future__ import annotations

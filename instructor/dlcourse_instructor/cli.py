@@ -4,13 +4,12 @@
     dlcourse grade exercises/01_neuron.ipynb submissions/*.ipynb --out grades.csv \\
         --timeout 30 --jobs 2 --feedback feedback/ --memory-mb 2048
 
-(``python -m dlcourse.cli`` works the same.) See chapter: For instructors (book/instructors.md).
+(``python -m dlcourse_instructor.cli`` works the same.) See chapter: For instructors (book/instructors.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -81,28 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# What the extra `dlcourse[instructor]` adds to the learner's package (pyproject.toml):
-# without it, the commands say so in one sentence instead of a traceback.
-INSTRUCTOR_MODULES = ("nbformat", "nbclient", "jupyter_client", "ipykernel")
-INSTALL_HINT = 'pip install "dlcourse[instructor]"'
-
-
-def missing_instructor_modules() -> list[str]:
-    """The instructor tools' modules that cannot be imported here."""
-    return [m for m in INSTRUCTOR_MODULES if importlib.util.find_spec(m) is None]
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    missing = missing_instructor_modules()
-    if missing:
-        print(
-            f"dlcourse {args.command} needs the instructor tools, which are not installed "
-            f"(missing: {', '.join(missing)}): {INSTALL_HINT}",
-            file=sys.stderr,
-        )
-        return 1
-    from dlcourse import grading
+    from dlcourse_instructor import grading
 
     if args.command == "release":
         for path in grading.release(args.sources, args.out):

@@ -1,0 +1,85 @@
+"""Hidden tests of ``exercises/01_neuron.ipynb`` (instructors only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcourse.exercises.ch01 import (
+    X4,
+    compare_training,
+    compare_update,
+    reference_training,
+    reference_update,
+)
+from dlcourse.exercises.checks import call, value
+from dlcourse.neuron import neuron
+
+_rng = np.random.default_rng(1)
+_Xs = _rng.uniform(-1, 1, (40, 2))
+_ys = (_Xs @ np.array([1.0, -2.0]) + 0.3 > 0).astype(np.int64)
+_UPDATE = {"compare": compare_update, "new_array": False}
+
+
+def _finite_pair(answer) -> bool:
+    w, b = np.asarray(answer[0], dtype=float), float(answer[1])
+    return bool(np.all(np.isfinite(w))) and bool(np.isfinite(b))
+
+
+HIDDEN = {
+    "q1": [
+        call([_rng.standard_normal((50, 5)), _rng.standard_normal(5), 0.3], neuron),
+        call(
+            [np.array([3.0]), np.array([1.0]), -3.0],
+            neuron,
+            name="neuron_output (a pre-activation of exactly 0 must output 0)",
+        ),
+    ],
+    "q2": [
+        value(
+            check=_finite_pair,
+            message="the weights and the bias must be finite numbers",
+        ),
+    ],
+    "q3": [
+        *[
+            call(
+                [np.array(w, float), b, np.array(x, float), y],
+                reference_update,
+                name="perceptron_update (step(0) = 0: a zero pre-activation predicts 0)",
+                **_UPDATE,
+            )
+            for w, b, x, y in [
+                ([1, 1], -1.5, [1, 0], 1),
+                ([1, 1], -1.5, [1, 1], 0),
+                ([0, 0], 0, [1, 1], 0),
+            ]
+        ],
+        call(
+            [np.zeros(2), 0.0, np.array([1.0, 2.0]), 1],
+            reference_update,
+            kwargs={"lr": 0.5},
+            name="perceptron_update (the learning rate scales the step)",
+            **_UPDATE,
+        ),
+    ],
+    "q4": [
+        call(
+            [_Xs, _ys],
+            reference_training,
+            kwargs={"epochs": 50, "lr": 0.5},
+            compare=compare_training,
+        ),
+        call(
+            [X4, np.array([0, 1, 1, 1])],
+            kwargs={"epochs": 100},
+            check=lambda r: len(r[2]) < 100,
+            message="training must stop after the first epoch without a mistake",
+        ),
+        call(
+            [X4, np.array([0, 1, 1, 0])],
+            kwargs={"epochs": 30},
+            check=lambda r: min(r[2]) > 0,
+            message="on XOR every epoch makes a mistake (it is not linearly separable)",
+        ),
+    ],
+}
