@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 1
 NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
 JOBS ?= 2
 
-.PHONY: help venv book release test test-gpu test-unit test-notebooks test-browser browser-deps serve lab strip bench clean
+.PHONY: help venv book release test test-gpu test-unit test-notebooks test-browser browser-deps sandbox-deps serve lab strip bench clean
 
 help:
 	@echo "make book    build the HTML book into _build/html (executes every chapter)"
@@ -25,7 +25,7 @@ help:
 	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
 	@echo "make bench   run the benchmarks in benchmarks/"
 	@echo "make strip   strip outputs from every notebook (run before committing)"
-	@echo "make release  regenerate the student copies in student/ from exercises/"
+	@echo "make release  regenerate the practice copies in student/ from exercises/"
 
 # requirements.txt includes every set in requirements/ (student, lab, instructor, book, test):
 # a change to any of them, or to pyproject.toml, re-runs the install.
@@ -49,10 +49,11 @@ book: $(STAMP)
 	@echo
 	@echo "The book is in _build/html. Open _build/html/index.html, or run 'make serve'."
 
-# Student copies of the exercises (solutions replaced by stubs, hidden tests removed), committed
-# under student/ so the chapters' download, Colab and Binder links point at them.
+# Practice copies of the exercises (solutions replaced by stubs, hidden tests removed, one folded
+# cell that makes qN.solution() work), committed under student/ so the chapters' download, Colab
+# and Binder links point at them. For an assignment: dlcourse release ... --graded --out DIR.
 release: $(STAMP)
-	$(BIN)/dlcourse release $(wildcard exercises/*.ipynb) --out student
+	$(BIN)/dlcourse release $(wildcard exercises/*.ipynb) --practice --out student
 	$(BIN)/nbstripout student/*.ipynb
 
 # Headless Chromium for the browser tests (Debian package; needs root and the Debian registry).
@@ -63,7 +64,16 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "No chromium found: the browser tests will be skipped (they fail under CI=true)."; fi
 
-test: $(STAMP) browser-deps book
+# bubblewrap (bwrap), the sandbox `dlcourse grade` runs each submission in (Debian package;
+# needs root and the Debian registry). Without it dlcourse grade refuses unless --unsandboxed.
+sandbox-deps:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing bubblewrap (Debian) for the grading sandbox"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	else echo "No bwrap found: the sandbox tests will be skipped (they fail under CI=true)."; fi
+
+test: $(STAMP) browser-deps sandbox-deps book
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		tests book $(wildcard exercises)
 
@@ -72,7 +82,7 @@ test-gpu: $(STAMP)
 	$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: no CUDA GPU is visible to PyTorch')"
 	DLCOURSE_DEVICE=cuda $(BIN)/python -m pytest -n 1 --nbval-lax --nbval-current-env book $(wildcard exercises)
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) sandbox-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not browser"
 
 test-notebooks: $(STAMP)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
+from dlcourse_instructor.grading.notebook import (
+    graded_cells,
+    read_notebook,
+    release_notebook,
+    strip_solutions,
+)
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-from dlcourse_instructor.grading.notebook import graded_cells, release_notebook, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,11 +58,19 @@ def test_release_replaces_solutions_keeping_indentation():
 
 def test_release_removes_hidden_tests_and_outputs_keeps_metadata():
     src = source_notebook()
-    rel = release_notebook(src)
-    assert rel.cells[2].source == "assert Model().f(1) == 2, 'f(1) should be 2'"
-    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
-               for c in rel.cells if c.cell_type == "code")
-    assert [c.metadata for c in rel.cells] == [c.metadata for c in src.cells]
+    for graded in (False, True):
+        rel = release_notebook(src, graded=graded)
+        assert rel.cells[2].source == "assert Model().f(1) == 2, 'f(1) should be 2'"
+        assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
+                   for c in rel.cells if c.cell_type == "code")
+        # the source's metadata is kept; release adds nbgrader's lock flags and checksums
+        for before, after in zip(src.cells, rel.cells):
+            after = copy.deepcopy(after.metadata)
+            after.pop("editable", None), after.pop("deletable", None)
+            after.get("nbgrader", {}).pop("checksum", None)
+            after.get("nbgrader", {}).pop("cell_type", None)
+            assert after == before.metadata
+        assert rel.metadata.dlcourse.release == ("graded" if graded else "practice")
     assert src.cells[1].outputs  # the source itself is untouched
     assert [(q.grade_id, q.points, q.autograded) for q in graded_cells(src)] == [
         ("t1", 3.0, True), ("m1", 1.0, False)]
@@ -64,6 +78,26 @@ def test_release_removes_hidden_tests_and_outputs_keeps_metadata():
 
 def test_strip_solutions_without_markers_is_identity():
     assert strip_solutions("x = 1\n") == "x = 1\n"
+
+
+def test_release_locks_cells_as_nbgrader_does():
+    rel = release_notebook(source_notebook(), graded=True)
+    flags = [(c.metadata.get("editable"), c.metadata.get("deletable")) for c in rel.cells]
+    # locked markdown, solution, test, manually graded answer, the student's own cell
+    assert flags == [(False, False), (None, False), (False, False), (None, False), (None, None)]
+    assert [c.metadata.get("nbgrader", {}).get("checksum") is not None for c in rel.cells] == [
+        True, True, True, True, False]
+
+
+def test_release_without_markers_or_outside_solution_cells():
+    nb = source_notebook()
+    nb.cells[1].source = "def f(x):\n    return 2 * x"  # a solution cell without markers
+    for graded in (False, True):
+        assert release_notebook(nb, graded=graded).cells[1].source == (
+            "# YOUR CODE HERE\nraise NotImplementedError()")
+    nb.cells[4].source = "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"  # not a solution cell
+    with pytest.raises(ValueError, match="not a solution cell"):
+        release_notebook(nb, graded=True)
 
 
 def test_released_notebook_runs_with_stubs_failing_clearly(tmp_path):
@@ -79,22 +113,34 @@ def test_cli_release(tmp_path):
     src = tmp_path / "src" / "01_demo.ipynb"
     src.parent.mkdir()
     nbformat.write(source_notebook(), src)
-    proc = subprocess.run([sys.executable, "-m", "dlcourse_instructor.cli", "release", str(src), "--out",
-                           str(tmp_path / "release")], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    text = (tmp_path / "release" / "01_demo.ipynb").read_text()
-    assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text and "secret output" not in text
-    assert "raise NotImplementedError()" in text
+    for flags, mode in [([], "practice"), (["--practice"], "practice"), (["--graded"], "graded")]:
+        out = tmp_path / f"release{len(flags)}{mode}"
+        proc = subprocess.run([sys.executable, "-m", "dlcourse_instructor.cli", "release", str(src),
+                               "--out", str(out), *flags], capture_output=True, text=True, timeout=60,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert f"({mode} copy)" in proc.stdout
+        text = (out / "01_demo.ipynb").read_text()
+        assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text and "secret output" not in text
+        assert "raise NotImplementedError()" in text
+        assert read_notebook(out / "01_demo.ipynb").metadata.dlcourse.release == mode
 
 
 def test_committed_exercises_release_cleanly(tmp_path):
-    from IPython.core.inputtransformer2 import TransformerManager  # %magics as IPython runs them
+    from IPython.core.inputtransformer2 import (
+        TransformerManager,  # %magics as IPython runs them
+    )
 
     for src in sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(src, as_version=4)
-        rel = release_notebook(nb)
-        for cell in rel.cells:
-            assert "### BEGIN SOLUTION" not in cell.source and "HIDDEN TESTS" not in cell.source, src
-            if cell.cell_type == "code":
-                compile(TransformerManager().transform_cell(cell.source), str(src), "exec")
+        for graded in (False, True):
+            rel = release_notebook(nb, graded=graded)
+            for cell in rel.cells:
+                assert "### BEGIN SOLUTION" not in cell.source, src
+                assert "HIDDEN TESTS" not in cell.source, src
+                if cell.cell_type == "code":
+                    compile(TransformerManager().transform_cell(cell.source), str(src), "exec")
+            # practice copies: exactly one cell registers the solutions; graded copies: none
+            solutions = [c for c in rel.cells if c.metadata.get("dlcourse") == "solutions"]
+            assert len(solutions) == (0 if graded else 1), src
         assert graded_cells(nb), f"{src.name} has no graded cells"

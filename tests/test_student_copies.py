@@ -1,5 +1,6 @@
-"""The committed student copies (student/) are exactly what `dlcourse release` makes of the
-instructor sources (exercises/), and every chapter links its own exercise notebook."""
+"""The committed student copies (student/) are exactly what `dlcourse release` (practice mode,
+`make release`) makes of the instructor sources (exercises/), metadata included (nbgrader's lock
+flags and checksums), and every chapter links its own exercise notebook."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises").glob("*.ipynb"))
 
 
-def _cells(nb) -> list[tuple[str, str]]:
-    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+def _cells(nb) -> list[tuple[str, str, dict]]:
+    # everything but the cell ids, which nbstripout renumbers
+    return [(c["cell_type"], "".join(c["source"]), c["metadata"]) for c in nb["cells"]]
 
 
 def test_every_chapter_has_an_exercise_notebook():
@@ -27,12 +29,15 @@ def test_every_chapter_has_an_exercise_notebook():
 def test_student_copy_is_the_release_of_the_source(source):
     copy = ROOT / "student" / source.name
     assert copy.is_file(), f"{copy.relative_to(ROOT)} is missing: run `make release`"
-    expected = _cells(release_notebook(read_notebook(source)))
-    assert _cells(read_notebook(copy)) == expected, (
+    expected = release_notebook(read_notebook(source))  # a practice copy
+    committed = read_notebook(copy)
+    assert _cells(committed) == _cells(expected), (
         f"{copy.relative_to(ROOT)} is out of date with {source.relative_to(ROOT)}: run `make release`"
     )
+    assert committed.metadata.get("dlcourse") == {"release": "practice"}
     text = copy.read_text()
     assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    assert "check_hidden" not in text and "dlcourse_instructor" not in text
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)

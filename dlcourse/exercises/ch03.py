@@ -1,12 +1,16 @@
 """Checkers for ``exercises/03_networks.ipynb``: shapes, parameter counts, the forward pass, XNOR.
 
 Expected answers come from the package's own networks (:class:`dlcourse.nn.MLP`,
-:class:`dlcourse.nn.Linear`), which are tested equal to PyTorch's.
+:class:`dlcourse.nn.Linear`), which are tested equal to PyTorch's. The hidden tests and the
+reference solutions are not here: they stay with the instructor
+(``dlcourse_instructor.answers.ch03``).
 
 See chapter: From neurons to networks
 """
 
 from __future__ import annotations
+
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -14,24 +18,42 @@ from dlcourse import nn
 from dlcourse.activations import step
 from dlcourse.autograd import Tensor, no_grad
 
+from .checks import Call, call, value
 from .compare import assert_close, to_array
-from .question import Question, call, holds, value
+from .probe import Code
+from .question import Question
 
-__all__ = ["q1", "q2", "q3", "q4"]
+__all__ = [
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "are_shape_tuples",
+    "SHAPE_TUPLES",
+    "mlp_params",
+    "reference_forward",
+    "net_args",
+    "LoopOverRows",
+    "Batch",
+    "as_batch",
+    "NoRowLoop",
+    "xnor_compare",
+    "at_most_4",
+    "AT_MOST_4",
+]
 
-_rng = np.random.default_rng(3)
 
 # ---------------------------------------------------------------- q1: weight shapes
-_Q1_SOLUTION = """
-# A layer from n_in to n_out neurons has a weight matrix of shape (n_out, n_in).
-weight_shapes = [(5, 4), (3, 5), (2, 3)]
-"""
+def are_shape_tuples(a: Any) -> bool:
+    """``a`` is a list (or tuple) of tuples, like ``array.shape``."""
+    return isinstance(a, (list, tuple)) and all(isinstance(s, tuple) for s in a)
+
+
+SHAPE_TUPLES = (
+    "`weight_shapes` should be a list of tuples (rows, columns), like array.shape"
+)
 
 _MLP = nn.MLP([4, 5, 3, 2], seed=0)
-_TUPLES = holds(
-    lambda a: isinstance(a, (list, tuple)) and all(isinstance(s, tuple) for s in a),
-    "`weight_shapes` should be a list of tuples (rows, columns), like array.shape",
-)
 q1 = Question(
     "q1",
     "weight_shapes",
@@ -40,23 +62,16 @@ q1 = Question(
             np.array([m.weight.shape for m in _MLP if isinstance(m, nn.Linear)]),
             name="weight_shapes",
         ),
-        _TUPLES,
+        value(check=are_shape_tuples, message=SHAPE_TUPLES),
     ],
-    hidden_tests=[_TUPLES],
     hint="nn.MLP([4, 5, 3, 2]) has three Linear layers: 4→5, 5→3, 3→2. Like PyTorch, a Linear layer's "
     "weight has shape (out_features, in_features), so that h = W x + b.",
-    solution=_Q1_SOLUTION,
 )
 
+
 # ---------------------------------------------------------------- q2: counting parameters
-_Q2_SOLUTION = '''
-def count_parameters(sizes):
-    """Weights and biases of a fully connected network with layer sizes [n0, n1, ..., nL]."""
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-'''
-
-
-def _mlp_params(sizes):
+def mlp_params(sizes):
+    """The number of parameters of the package's ``nn.MLP(sizes)``."""
     return int(sum(p.size for p in nn.MLP(list(sizes), seed=0).parameters()))
 
 
@@ -64,30 +79,17 @@ q2 = Question(
     "q2",
     "count_parameters",
     tests=[
-        call([[4, 5, 3, 2]], _mlp_params),
-        call([[2, 1]], _mlp_params),
-        call([[784, 128, 10]], _mlp_params),
-    ],
-    hidden_tests=[
-        call([[3, 7, 7, 7, 1]], _mlp_params),
-        call([[2, 44, 1]], _mlp_params),
-        holds(lambda f: f([5, 5]) == 30, "a 5→5 layer has 25 weights and 5 biases"),
+        call([[4, 5, 3, 2]], mlp_params),
+        call([[2, 1]], mlp_params),
+        call([[784, 128, 10]], mlp_params),
     ],
     hint="A layer from n_in to n_out neurons has an (n_out, n_in) weight matrix and n_out biases: "
     "(n_in + 1)·n_out numbers. Sum over consecutive pairs of sizes (zip(sizes[:-1], sizes[1:])).",
-    solution=_Q2_SOLUTION,
 )
 
+
 # ---------------------------------------------------------------- q3: the forward pass in matrix form
-_Q3_SOLUTION = '''
-def forward(X, W1, b1, W2, b2):
-    """Outputs of the 2-layer network x ↦ W2 relu(W1 x + b1) + b2 for a batch X of shape (N, n_in)."""
-    H = np.maximum(X @ W1.T + b1, 0.0)   # hidden layer, shape (N, n_hidden)
-    return H @ W2.T + b2                 # output layer, shape (N, n_out)
-'''
-
-
-def _reference_forward(X, W1, b1, W2, b2):
+def reference_forward(X, W1, b1, W2, b2):
     # The package's MLP with these weights loaded: relu between the two Linear layers.
     net = nn.MLP([W1.shape[1], W1.shape[0], W2.shape[0]], activation="relu", seed=0)
     for layer, W, b in [(net[0], W1, b1), (net[2], W2, b2)]:
@@ -97,7 +99,8 @@ def _reference_forward(X, W1, b1, W2, b2):
         return net(Tensor(X)).data
 
 
-def _net_args(n, n_in, n_hidden, n_out, seed):
+def net_args(n, n_in, n_hidden, n_out, seed):
+    """Random inputs ``[X, W1, b1, W2, b2]`` of a batch of ``n`` for a 2-layer network."""
     rng = np.random.default_rng(seed)
     return [
         rng.standard_normal((n, n_in)),
@@ -108,91 +111,103 @@ def _net_args(n, n_in, n_hidden, n_out, seed):
     ]
 
 
-class _RowLoop(AssertionError):
-    """Raised by :class:`_Batch` when the answer takes the batch apart row by row."""
+class LoopOverRows(AssertionError):
+    """Raised by :class:`Batch` when the answer takes the batch apart row by row."""
 
 
-class _Batch(np.ndarray):
+_ROW_LOOP = (
+    "forward(X, …) loops over the rows of X (`for x in X` or `X[i]`); compute the "
+    "whole batch at once with matrix products, X @ W1.T + b1"
+)
+
+
+class Batch(np.ndarray):
     """A batch X that refuses to be iterated over or indexed one row at a time.
 
     Matrix products, ufuncs, transposes and slices work as on any array (their results are
-    plain arrays); ``for x in X`` or ``X[i]`` raise :class:`_RowLoop`.
+    plain arrays); ``for x in X`` or ``X[i]`` raise :class:`LoopOverRows`.
     """
 
     def __iter__(self):
-        raise _RowLoop
+        raise LoopOverRows(_ROW_LOOP)
 
     def __getitem__(self, key):
         first = key[0] if isinstance(key, tuple) and key else key
         if isinstance(first, (int, np.integer)):
-            raise _RowLoop
+            raise LoopOverRows(_ROW_LOOP)
         return super().__getitem__(key)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        plain = tuple(
-            x.view(np.ndarray) if isinstance(x, _Batch) else x for x in inputs
-        )
+        plain = tuple(x.view(np.ndarray) if isinstance(x, Batch) else x for x in inputs)
         if "out" in kwargs:
             kwargs["out"] = tuple(
-                x.view(np.ndarray) if isinstance(x, _Batch) else x
-                for x in kwargs["out"]
+                x.view(np.ndarray) if isinstance(x, Batch) else x for x in kwargs["out"]
             )
         return getattr(ufunc, method)(*plain, **kwargs)
 
 
-def _no_row_loop(answer) -> None:
-    """The prompt asks for no Python loop over the rows: give X as a :class:`_Batch`."""
-    if not callable(answer):
-        return  # the other checks say so
-    X, W1, b1, W2, b2 = _net_args(6, 3, 4, 2, 4)
-    try:
-        answer(X.view(_Batch), W1, b1, W2, b2)
-    except _RowLoop:
-        raise AssertionError(
-            "forward(X, …) loops over the rows of X (`for x in X` or `X[i]`); compute the "
-            "whole batch at once with matrix products, X @ W1.T + b1"
-        ) from None
-    except NotImplementedError:
-        raise
-    except Exception:
-        pass  # anything else is the other checks' business (they run on plain arrays)
+def as_batch(X: np.ndarray) -> Batch:
+    """``X`` as a :class:`Batch` (a float copy)."""
+    return np.array(X, dtype=float).view(Batch)
+
+
+class _BatchInput(Code):
+    """The input ``X`` built as a :class:`Batch` where the answer runs; shown as ``X``."""
+
+    def __init__(self, X: np.ndarray) -> None:
+        super().__init__(
+            "__import__('dlcourse.exercises.ch03', fromlist=['as_batch']).as_batch(X)",
+            X=X,
+        )
+
+    def __repr__(self) -> str:
+        return "X"
+
+
+class NoRowLoop(Call):
+    """The prompt asks for no Python loop over the rows: call the answer with X a :class:`Batch`.
+
+    Only a loop over the rows fails here (with the result compared as usual); an answer
+    that raises anything else on a :class:`Batch` is left to the other checks, which run
+    on plain arrays.
+    """
+
+    def __init__(self, args: list[Any], **options: Any) -> None:
+        expected = reference_forward(*args)
+        super().__init__([_BatchInput(args[0]), *args[1:]], expected, **options)
+
+    def _judge(self, observation: Mapping[str, Any], fname: str) -> None:
+        raised = observation.get("raised")
+        if raised is not None and raised.get("type") != LoopOverRows.__name__:
+            return
+        if raised is not None:  # a loop over the rows: say where
+            code = str(raised.get("code") or "")
+            where = f"line {raised['line']}" if raised.get("line") else ""
+            where += f": `{code}`" if where and code else ""
+            raise AssertionError(_ROW_LOOP + (f" ({where})" if where else ""))
+        super()._judge(observation, fname)
 
 
 q3 = Question(
     "q3",
     "forward",
     tests=[
-        call(_net_args(3, 4, 5, 2, 0), _reference_forward),
-        call(_net_args(1, 2, 2, 1, 1), _reference_forward),
-        _no_row_loop,
-    ],
-    hidden_tests=[
-        call(_net_args(64, 10, 32, 3, 2), _reference_forward),
-        holds(
-            lambda f: f(*_net_args(5, 3, 4, 2, 3)).shape == (5, 2),
-            "the output for a batch of N inputs must have shape (N, n_out)",
-        ),
+        call(net_args(3, 4, 5, 2, 0), reference_forward),
+        call(net_args(1, 2, 2, 1, 1), reference_forward),
+        NoRowLoop(net_args(6, 3, 4, 2, 4)),
     ],
     hint="Row i of X is one input. X @ W1.T has shape (N, n_hidden): each row is W1 x_i. Add b1 "
     "(broadcast over rows), apply ReLU with np.maximum(·, 0), then the output layer the same way "
     "without an activation.",
-    solution=_Q3_SOLUTION,
 )
 
 # ---------------------------------------------------------------- q4: design a network for XNOR
-_Q4_SOLUTION = """
-# Hidden neurons: h1 = AND(x1, x2), h2 = NOR(x1, x2). XNOR = h1 OR h2.
-W_hidden = np.array([[1.0, 1.0],      # AND: fires only when both are on
-                     [-1.0, -1.0]])   # NOR: fires only when both are off
-b_hidden = np.array([-1.5, 0.5])
-w_out, b_out = np.array([1.0, 1.0]), -0.5   # OR of the two
-xnor_net = (W_hidden, b_hidden, w_out, b_out)
-"""
-
 _X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 
-def _xnor_test(answer, variable=None) -> None:
+def xnor_compare(answer: Any, target: np.ndarray, label: str = "") -> None:
+    """``answer = (W_hidden, b_hidden, w_out, b_out)`` is a 2-h-1 step network computing
+    ``target`` on the four binary inputs."""
     if not isinstance(answer, tuple) or len(answer) != 4:
         raise AssertionError(
             f"`xnor_net` should be a tuple (W_hidden, b_hidden, w_out, b_out), "
@@ -216,21 +231,25 @@ def _xnor_test(answer, variable=None) -> None:
     out = step(step(_X4 @ W1.T.astype(float) + b1) @ w2.astype(float) + float(b2))
     assert_close(
         out,
-        np.array([1.0, 0.0, 0.0, 1.0]),
+        np.asarray(target, dtype=float),
         "the network's outputs on (0,0), (0,1), (1,0), (1,1)",
     )
 
 
-_AT_MOST_4 = holds(
-    lambda a: np.asarray(a[0]).shape[0] <= 4,
-    "use at most 4 hidden neurons (W_hidden has at most 4 rows)",
-)
+def at_most_4(a: Any) -> bool:
+    """``a[0]`` (``W_hidden``) has at most 4 rows."""
+    return bool(np.asarray(a[0]).shape[0] <= 4)
+
+
+AT_MOST_4 = "use at most 4 hidden neurons (W_hidden has at most 4 rows)"
+
 q4 = Question(
     "q4",
     "xnor_net",
-    tests=[_xnor_test, _AT_MOST_4],
-    hidden_tests=[_AT_MOST_4],
+    tests=[
+        value(np.array([1.0, 0.0, 0.0, 1.0]), compare=xnor_compare),
+        value(check=at_most_4, message=AT_MOST_4),
+    ],
     hint="XNOR (1 when x1 = x2) is 'both on' OR 'both off'. One hidden step neuron can compute AND, "
     "another NOR; the output neuron computes OR of the two.",
-    solution=_Q4_SOLUTION,
 )

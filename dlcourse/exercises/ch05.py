@@ -1,7 +1,9 @@
 """Checkers for ``exercises/05_losses.ipynb``: MSE, cross-entropy, log-sum-exp.
 
 Every answer is compared with the package's own losses (:mod:`dlcourse.losses`, which
-are tested equal to PyTorch) or with ``torch.logsumexp`` in float64.
+are tested equal to PyTorch) or with ``torch.logsumexp`` in float64. The hidden tests and
+the reference solutions are not here: they stay with the instructor
+(``dlcourse_instructor.answers.ch05``).
 
 * q1 ``dog_loss``                        "90 % cat, 5 % dog" when it is a dog (recall)
 * q2 ``mse(pred, target)``               mean squared error
@@ -19,16 +21,28 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .checks import call, value
 from .compare import assert_close, assert_float, number
-from .question import Question, call, holds, value
+from .question import Question
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
-
-_rng = np.random.default_rng(505)
+__all__ = [
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "q6",
+    "reference_mse",
+    "reference_bce",
+    "reference_logsumexp",
+    "reference_ce_with_grad",
+    "pair",
+    "is_float",
+]
 
 
 # ----------------------------------------------------------------- references
-def _ref_mse(pred: Any, target: Any) -> float:
+def reference_mse(pred: Any, target: Any) -> float:
     from dlcourse import losses
     from dlcourse.autograd import Tensor
 
@@ -37,7 +51,7 @@ def _ref_mse(pred: Any, target: Any) -> float:
     ).item()
 
 
-def _ref_bce(p: Any, y: Any) -> float:
+def reference_bce(p: Any, y: Any) -> float:
     from dlcourse import losses
     from dlcourse.autograd import Tensor
 
@@ -46,13 +60,13 @@ def _ref_bce(p: Any, y: Any) -> float:
     ).item()
 
 
-def _ref_logsumexp(z: Any) -> float:
+def reference_logsumexp(z: Any) -> float:
     import torch
 
     return float(torch.logsumexp(torch.tensor(np.asarray(z, dtype=np.float64)), dim=0))
 
 
-def _ref_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]:
+def reference_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]:
     from dlcourse import losses
     from dlcourse.autograd import Tensor
 
@@ -62,7 +76,7 @@ def _ref_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]:
     return loss.item(), z.grad.copy()
 
 
-def _pair(
+def pair(
     first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8
 ) -> Callable[[Any, Any, str], None]:
     """Compare a returned pair ``(first, second)`` part by part; ``first`` is a float."""
@@ -80,6 +94,11 @@ def _pair(
     return compare
 
 
+def is_float(answer: Any, expected: Any, label: str) -> None:
+    """A ``compare`` for a value that must be a float (``expected`` is not used)."""
+    assert_float(answer, label)
+
+
 # ------------------------------------------------------------------ questions
 _P_DOG = np.array([0.90, 0.05, 0.05])
 
@@ -87,21 +106,11 @@ q1 = Question(
     "q1",
     "dog_loss",
     tests=[
-        value(_ref_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss"),
-        lambda a: assert_float(a, "`dog_loss`"),
-    ],
-    hidden_tests=[
-        holds(
-            lambda a: (
-                isinstance(a, (float, np.floating))
-                and abs(float(a) + np.log(0.05)) < 1e-9
-            ),
-            "dog_loss should be the float -log(0.05) to 9 decimals",
-        )
+        value(reference_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss"),
+        value(compare=is_float),
     ],
     hint="The cross-entropy of one example is -log of the probability the model gave to the *true* "
     "class. Which class is true here, and what probability did it get?",
-    solution="dog_loss = -np.log(0.05)   # the true class (dog) got 5 %; about 2.996",
 )
 
 q2 = Question(
@@ -110,13 +119,13 @@ q2 = Question(
     tests=[
         call(
             [np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])],
-            _ref_mse,
+            reference_mse,
             name="mse",
             compare=number(),
         ),
         call(
             [np.array([0.5, -1.0]), np.array([-0.5, 1.0])],
-            _ref_mse,
+            reference_mse,
             name="mse",
             compare=number(),
         ),
@@ -125,23 +134,12 @@ q2 = Question(
                 np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]),
                 np.array([[1.0, 0.0, 3.0], [1.0, 1.0, 1.0]]),
             ],
-            _ref_mse,
+            reference_mse,
             name="mse",
             compare=number(),
         ),
     ],
-    hidden_tests=[
-        call([_rng.normal(size=50), _rng.normal(size=50)], _ref_mse, name="mse"),
-        call(
-            [_rng.normal(size=(4, 3)), _rng.normal(size=(4, 3))], _ref_mse, name="mse"
-        ),
-        call([np.zeros(5), np.zeros(5)], _ref_mse, name="mse"),
-    ],
     hint="Subtract, square element by element, then average over *all* elements: `np.mean(...)`.",
-    solution="""
-def mse(pred, target):
-    return float(np.mean((pred - target) ** 2))
-""",
 )
 
 q3 = Question(
@@ -150,49 +148,25 @@ q3 = Question(
     tests=[
         call(
             [np.array([0.9, 0.2]), np.array([1.0, 0.0])],
-            _ref_bce,
+            reference_bce,
             name="binary_cross_entropy",
             compare=number(),
         ),
         call(
             [np.array([0.5, 0.5, 0.5]), np.array([1.0, 0.0, 1.0])],
-            _ref_bce,
+            reference_bce,
             name="binary_cross_entropy",
             compare=number(),
         ),
         call(  # "soft" targets between 0 and 1, which the prompt allows
             [np.array([0.6, 0.1, 0.8]), np.array([0.3, 0.5, 1.0])],
-            _ref_bce,
+            reference_bce,
             name="binary_cross_entropy",
             compare=number(),
         ),
     ],
-    hidden_tests=[
-        call(
-            [
-                _rng.uniform(0.01, 0.99, size=40),
-                (_rng.uniform(size=40) > 0.5).astype(float),
-            ],
-            _ref_bce,
-            name="binary_cross_entropy",
-        ),
-        call(
-            [np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0])],
-            _ref_bce,
-            name="binary_cross_entropy",
-        ),
-        call(
-            [np.array([0.3, 0.7]), np.array([0.25, 0.5])],
-            _ref_bce,
-            name="binary_cross_entropy (soft targets)",
-        ),
-    ],
     hint="For each example the loss is -[y log p + (1 - y) log(1 - p)]; average over the examples. "
     "`np.log1p(-p)` computes log(1 - p) accurately when p is tiny.",
-    solution="""
-def binary_cross_entropy(p, y):
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
-""",
 )
 
 q4 = Question(
@@ -201,44 +175,25 @@ q4 = Question(
     tests=[
         call(
             [np.array([1.0, 2.0, 3.0])],
-            _ref_logsumexp,
+            reference_logsumexp,
             name="logsumexp",
             compare=number(),
         ),
         call(
             [np.array([1000.0, 999.0, 990.0])],
-            _ref_logsumexp,
+            reference_logsumexp,
             name="logsumexp (large logits)",
             compare=number(),
         ),
         call(  # the prompt's second example: the naive formula gives -inf
             [np.array([-1000.0, -1001.0, -1010.0])],
-            _ref_logsumexp,
+            reference_logsumexp,
             name="logsumexp (very negative logits)",
             compare=number(),
         ),
     ],
-    hidden_tests=[
-        call(
-            [np.array([-1000.0, -1001.0, -1010.0])],
-            _ref_logsumexp,
-            name="logsumexp (very negative logits)",
-        ),
-        call([np.array([42.0])], _ref_logsumexp, name="logsumexp (one element)"),
-        call([_rng.normal(scale=300.0, size=20)], _ref_logsumexp, name="logsumexp"),
-        call(
-            [np.array([-np.inf, 0.0, 1.0])],
-            _ref_logsumexp,
-            name="logsumexp (a -inf logit, i.e. a zero probability)",
-        ),
-    ],
     hint="Subtract the maximum m before exponentiating, and add it back after the log: "
     "log Σ exp(z) = m + log Σ exp(z - m). The largest term is then exp(0) = 1.",
-    solution="""
-def logsumexp(z):
-    m = np.max(z)
-    return float(m + np.log(np.sum(np.exp(z - m))))
-""",
 )
 
 q5 = Question(
@@ -247,80 +202,33 @@ q5 = Question(
     tests=[
         call(
             [np.log(_P_DOG), 1],
-            _ref_ce_with_grad,
+            reference_ce_with_grad,
             name="cross_entropy_with_grad",
-            compare=_pair("loss", "gradient"),
+            compare=pair("loss", "gradient"),
         ),
         call(
             [np.array([2.0, -1.0, 0.5, 0.0]), 3],
-            _ref_ce_with_grad,
+            reference_ce_with_grad,
             name="cross_entropy_with_grad",
-            compare=_pair("loss", "gradient"),
+            compare=pair("loss", "gradient"),
         ),
         call(  # "finite for huge logits"
             [np.array([-800.0, 900.0, 0.0]), 0],
-            _ref_ce_with_grad,
+            reference_ce_with_grad,
             name="cross_entropy_with_grad (huge logits: use the log-sum-exp trick)",
-            compare=_pair("loss", "gradient"),
-        ),
-    ],
-    hidden_tests=[
-        call(
-            [_rng.normal(scale=3.0, size=10), 7],
-            _ref_ce_with_grad,
-            name="cross_entropy_with_grad",
-            compare=_pair("loss", "gradient"),
-        ),
-        call(
-            [np.array([1000.0, 0.0, -1000.0]), 2],
-            _ref_ce_with_grad,
-            name="cross_entropy_with_grad (huge logits: use the log-sum-exp trick)",
-            compare=_pair("loss", "gradient"),
-        ),
-        call(
-            [np.array([5.0, 5.0]), 0],
-            _ref_ce_with_grad,
-            name="cross_entropy_with_grad",
-            compare=_pair("loss", "gradient"),
+            compare=pair("loss", "gradient"),
         ),
     ],
     points=2,
     hint="loss = logsumexp(z) - z[t] (q4 helps), and the gradient is softmax(z) - one_hot(t). "
     "Compute the softmax as exp(z - m) / Σ exp(z - m) with m = max(z).",
-    solution="""
-def cross_entropy_with_grad(logits, target):
-    m = np.max(logits)
-    e = np.exp(logits - m)
-    loss = float(m + np.log(e.sum()) - logits[target])
-    grad = e / e.sum()          # softmax: a new array
-    grad[target] -= 1.0         # minus the one-hot target
-    return loss, grad
-""",
 )
-
-
-def _exp32_finite(z: float) -> bool:
-    with np.errstate(over="ignore"):
-        return bool(np.isfinite(np.exp(np.float32(z))))
-
-
-_LIMIT32 = float(np.log(np.finfo(np.float32).max))  # 88.7228...
 
 q6 = Question(
     "q6",
     "max_logit_float32",
-    tests=[value(_LIMIT32, name="max_logit_float32", rtol=0.0, atol=0.01)],
-    hidden_tests=[
-        holds(
-            lambda a: float(a) > 80 and _exp32_finite(float(a) - 0.01),
-            "exp(max_logit_float32 - 0.01) should still be finite in float32",
-        ),
-        holds(
-            lambda a: float(a) + 0.02 > _LIMIT32,
-            "exp(max_logit_float32 + 0.02) should overflow to inf in float32",
-        ),
-    ],
+    # the log of the largest float32 (computed once, written out)
+    tests=[value(88.72283935546875, name="max_logit_float32", rtol=0.0, atol=0.01)],
     hint="exp(z) overflows when it exceeds the largest float32, `np.finfo(np.float32).max`; take its log. "
     "Or search: try `np.exp(np.float32(z))` for growing z.",
-    solution="max_logit_float32 = float(np.log(np.finfo(np.float32).max))   # about 88.72 (float64: 709.78)",
 )

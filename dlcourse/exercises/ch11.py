@@ -2,7 +2,8 @@
 gate, a full LSTM step and an RNN over a sequence.
 
 Every expected answer comes from ``dlcourse.rnn`` (``RNNCell``, ``LSTMCell``, ``RNN``),
-itself tested equal to PyTorch; never from the solutions below. Weights are in PyTorch's
+itself tested equal to PyTorch. The hidden tests and the reference solutions are not here:
+they stay with the instructor (``dlcourse_instructor.answers.ch11``). Weights are in PyTorch's
 layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
 
 See chapter: Recurrent networks and LSTMs
@@ -14,10 +15,23 @@ from typing import Any
 
 import numpy as np
 
+from .checks import call
 from .compare import parts
-from .question import Question, call
+from .question import Question
 
-__all__ = ["q1", "q2", "q3", "q4", "q5"]
+__all__ = [
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "random_weights",
+    "reference_count",
+    "reference_rnn_step",
+    "reference_forget",
+    "reference_lstm_step",
+    "reference_rnn_forward",
+]
 
 
 def _cell(
@@ -35,7 +49,7 @@ def _cell(
     return cell
 
 
-def _weights(
+def random_weights(
     rng: np.random.Generator, gates: int, n_in: int, hidden: int
 ) -> tuple[np.ndarray, ...]:
     """Random weights of a cell, scaled like PyTorch's U(-1/√H, 1/√H) but a bit larger."""
@@ -49,7 +63,7 @@ def _weights(
 
 
 # ----------------------------------------------------------------- q1: parameter count
-def _ref_count(input_size: int, hidden_size: int) -> int:
+def reference_count(input_size: int, hidden_size: int) -> int:
     from dlcourse.rnn import LSTMCell
 
     return int(
@@ -61,23 +75,16 @@ q1 = Question(
     "q1",
     "lstm_param_count",
     tests=[
-        call(a, _ref_count(*a), name="lstm_param_count")
+        call(a, reference_count(*a), name="lstm_param_count")
         for a in [(2, 32), (1, 1), (10, 20)]
-    ],
-    hidden_tests=[
-        call(a, _ref_count(*a), name="lstm_param_count") for a in [(128, 64), (3, 300)]
     ],
     hint="Four gates (i, f, g, o). Each has a weight matrix for the input (H × I), one for the previous "
     "hidden state (H × H) and, as in PyTorch, TWO bias vectors of length H (b_ih and b_hh).",
-    solution="""
-def lstm_param_count(input_size, hidden_size):
-    return 4 * hidden_size * (input_size + hidden_size + 2)
-""",
 )
 
 
 # ----------------------------------------------------------------- q2: one RNN step
-def _ref_rnn_step(
+def reference_rnn_step(
     x: np.ndarray,
     h: np.ndarray,
     W_ih: np.ndarray,
@@ -97,36 +104,21 @@ _X, _H0, _C0 = (
     _rng.normal(size=(_N, _H)),
     _rng.normal(size=(_N, _H)),
 )
-_RNN_W = _weights(_rng, 1, _I, _H)
+_RNN_W = random_weights(_rng, 1, _I, _H)
 q2 = Question(
     "q2",
     "rnn_step",
     tests=[
-        call((_X, np.zeros((_N, _H)), *_RNN_W), _ref_rnn_step, name="rnn_step"),
-        call((_X, _H0, *_RNN_W), _ref_rnn_step, name="rnn_step"),
-    ],
-    hidden_tests=[
-        call(
-            (
-                _rng.normal(size=(5, 6)),
-                _rng.normal(size=(5, 2)),
-                *_weights(_rng, 1, 6, 2),
-            ),
-            _ref_rnn_step,
-            name="rnn_step",
-        ),
+        call((_X, np.zeros((_N, _H)), *_RNN_W), reference_rnn_step, name="rnn_step"),
+        call((_X, _H0, *_RNN_W), reference_rnn_step, name="rnn_step"),
     ],
     hint="h_new = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh). x has shape (N, I) and W_ih (H, I), "
     "so the input term is x @ W_ih.T, of shape (N, H).",
-    solution="""
-def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
-    return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
-""",
 )
 
 
 # ----------------------------------------------------------------- q3: the forget gate
-def _ref_forget(
+def reference_forget(
     x: np.ndarray,
     h: np.ndarray,
     W_ih: np.ndarray,
@@ -141,7 +133,7 @@ def _ref_forget(
     return cell.last_gates["f"]
 
 
-_LSTM_W = _weights(_rng, 4, _I, _H)
+_LSTM_W = random_weights(_rng, 4, _I, _H)
 _BIASED = (
     _LSTM_W[0],
     _LSTM_W[1],
@@ -152,34 +144,17 @@ q3 = Question(
     "q3",
     "forget_gate",
     tests=[
-        call((_X, _H0, *_LSTM_W), _ref_forget, name="forget_gate"),
-        call((_X, np.zeros((_N, _H)), *_BIASED), _ref_forget, name="forget_gate"),
-    ],
-    hidden_tests=[
-        call(
-            (
-                _rng.normal(size=(3, 5)),
-                _rng.normal(size=(3, 3)),
-                *_weights(_rng, 4, 5, 3),
-            ),
-            _ref_forget,
-            name="forget_gate",
-        ),
+        call((_X, _H0, *_LSTM_W), reference_forget, name="forget_gate"),
+        call((_X, np.zeros((_N, _H)), *_BIASED), reference_forget, name="forget_gate"),
     ],
     hint="Compute all four pre-activations at once, z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, of shape "
     "(N, 4H). PyTorch stacks the gates in the order i, f, g, o, so the forget gate is the SECOND "
     "block of H columns, z[:, H:2*H], passed through the sigmoid.",
-    solution="""
-def forget_gate(x, h, W_ih, W_hh, b_ih, b_hh):
-    H = h.shape[1]
-    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
-    return 1 / (1 + np.exp(-z[:, H:2 * H]))
-""",
 )
 
 
 # ----------------------------------------------------------------- q4: one LSTM step
-def _ref_lstm_step(
+def reference_lstm_step(
     x: np.ndarray,
     h: np.ndarray,
     c: np.ndarray,
@@ -201,32 +176,19 @@ q4 = Question(
     tests=[
         call(
             (_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W),
-            _ref_lstm_step,
+            reference_lstm_step,
             name="lstm_step",
             compare=parts("h", "c"),
         ),
         call(
             (_X, _H0, _C0, *_LSTM_W),
-            _ref_lstm_step,
+            reference_lstm_step,
             name="lstm_step",
             compare=parts("h", "c"),
         ),
         call(
             (_X, _H0, 3 * _C0, *_BIASED),
-            _ref_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
-    ],
-    hidden_tests=[
-        call(
-            (
-                _rng.normal(size=(4, 2)),
-                _rng.normal(size=(4, 5)),
-                _rng.normal(size=(4, 5)),
-                *_weights(_rng, 4, 2, 5),
-            ),
-            _ref_lstm_step,
+            reference_lstm_step,
             name="lstm_step",
             compare=parts("h", "c"),
         ),
@@ -234,21 +196,11 @@ q4 = Question(
     hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
     "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
     "h_new = o * tanh(c_new). Return (h_new, c_new).",
-    solution="""
-def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
-    H = h.shape[1]
-    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
-    sigmoid = lambda a: 1 / (1 + np.exp(-a))
-    i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), sigmoid(z[:, 3 * H:])
-    g = np.tanh(z[:, 2 * H:3 * H])
-    c_new = f * c + i * g
-    return o * np.tanh(c_new), c_new
-""",
 )
 
 
 # ----------------------------------------------------------------- q5: an RNN over a sequence
-def _ref_rnn_forward(
+def reference_rnn_forward(
     X: np.ndarray,
     h0: np.ndarray,
     W_ih: np.ndarray,
@@ -269,30 +221,15 @@ q5 = Question(
     "rnn_forward",
     points=2,
     tests=[
-        call((_SEQ, np.zeros((_N, _H)), *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
-        call((_SEQ, _H0, *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
-        call((_SEQ[:, :1], _H0, *_RNN_W), _ref_rnn_forward, name="rnn_forward"),
-    ],
-    hidden_tests=[
         call(
-            (
-                _rng.normal(size=(3, 12, 2)),
-                _rng.normal(size=(3, 5)),
-                *_weights(_rng, 1, 2, 5),
-            ),
-            _ref_rnn_forward,
+            (_SEQ, np.zeros((_N, _H)), *_RNN_W),
+            reference_rnn_forward,
             name="rnn_forward",
         ),
+        call((_SEQ, _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
+        call((_SEQ[:, :1], _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
     ],
     hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
     "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
     "(np.stack(states, axis=1)). You may reuse your rnn_step.",
-    solution="""
-def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
-    h, states = h0, []
-    for t in range(X.shape[1]):
-        h = np.tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
-        states.append(h)
-    return np.stack(states, axis=1)
-""",
 )

@@ -108,6 +108,16 @@ def _crashed(what: str, raised: Mapping[str, Any]) -> AssertionError:
     return AssertionError(f"{what} raised {raised['type']}{detail}{where}")
 
 
+def _holds(predicate: Callable[[Any], Any], answer: Any) -> bool:
+    """``predicate(answer)`` is exactly True; a predicate that crashes on an odd answer
+    (a list where an array was due, a wrong length) counts as False."""
+    try:
+        verdict = predicate(answer)
+    except Exception:
+        return False
+    return verdict is True or (type(verdict) is np.bool_ and bool(verdict))
+
+
 class Check:
     """One check of an answer: :meth:`spec` says what to observe, :meth:`judge` decides."""
 
@@ -152,6 +162,8 @@ class Call(Check):
         compare: ``compare(actual, expected, what)`` replacing :func:`assert_close`.
         check: ``check(actual) -> bool``; ``False`` fails with ``message``.
         materialize: the answer returns an iterator or generator; judge the list it yields.
+        errstate: NumPy's error handling during the call, e.g. ``{"over": "raise"}``: an
+            answer that overflows on the way then fails (a stated "no overflow").
     """
 
     def __init__(
@@ -169,8 +181,10 @@ class Call(Check):
         check: Callable[[Any], bool] | None = None,
         message: str = "",
         materialize: bool = False,
+        errstate: Mapping[str, str] | None = None,
     ) -> None:
         self.args, self.kwargs = list(args), dict(kwargs or {})
+        self.errstate = dict(errstate or {})
         self.expected, self.compare, self.check = expected, compare, check
         self.message, self.materialize, self.new_array = message, materialize, new_array
         self.rtol, self.atol, self.check_dtype = rtol, atol, check_dtype
@@ -184,6 +198,7 @@ class Call(Check):
             "args": encode(self.args),
             "kwargs": {k: encode(v) for k, v in self.kwargs.items()},
             "materialize": self.materialize,
+            "errstate": self.errstate,
         }
 
     def judge(self, observation: Mapping[str, Any], variable: str) -> None:
@@ -223,7 +238,7 @@ class Call(Check):
                 "array; compute a new array (e.g. `x + 0` or `x.copy()`) before changing it"
             )
         if self.check is not None:
-            if self.check(result) is not True:
+            if not _holds(self.check, result):
                 raise AssertionError(self.message or f"{what} gave {_short(result)}")
             return
         ref = self.reference()
@@ -290,7 +305,7 @@ class Value(Check):
         answer = decode(observation["value"])
         label = f"`{self.name or variable}`"
         if self.check is not None:
-            if self.check(answer) is not True:
+            if not _holds(self.check, answer):
                 raise AssertionError(self.message or f"{label} is not right")
         elif self.compare is not None:
             self.compare(answer, self.expected, label)

@@ -56,8 +56,8 @@ class Code:
     recipe can.
     """
 
-    def __init__(self, source: str, **env: Any) -> None:
-        self.source, self.env = source, env
+    def __init__(self, source: str, *, label: str | None = None, **env: Any) -> None:
+        self.source, self.env, self.label = source, env, label
 
     def build(self) -> Any:
         namespace: dict[str, Any] = {"np": np}
@@ -65,6 +65,8 @@ class Code:
         return eval(self.source, namespace)  # noqa: S307 - the test's own recipe
 
     def __repr__(self) -> str:
+        if self.label:
+            return self.label
         return self.source if len(self.source) <= 40 else self.source[:37] + "..."
 
 
@@ -86,7 +88,11 @@ def encode(x: Any, depth: int = 0) -> Any:
     if isinstance(x, np.ndarray):
         return _array(x)
     if isinstance(x, Code):
-        return {"__code__": x.source, "env": {k: encode(v) for k, v in x.env.items()}}
+        return {
+            "__code__": x.source,
+            "env": {k: encode(v) for k, v in x.env.items()},
+            "label": x.label,
+        }
     if isinstance(x, (list, tuple)):
         items = [encode(v, depth + 1) for v in list(x)[:10_000]]
         return {"__tuple__": items} if isinstance(x, tuple) else items
@@ -96,11 +102,11 @@ def encode(x: Any, depth: int = 0) -> Any:
                 [encode(k, depth + 1), encode(v, depth + 1)] for k, v in x.items()
             ]
         }
-    if hasattr(x, "detach") and hasattr(x, "numpy"):  # a torch tensor
+    if type(x).__module__.startswith("torch") and hasattr(x, "detach"):  # a torch tensor
         data = np.asarray(x.detach().cpu().numpy())
         return {"__tensor__": _array(data), "kind": "torch"}
-    if isinstance(getattr(x, "data", None), np.ndarray):  # a dlcourse Tensor
-        return {"__tensor__": _array(x.data), "kind": "dlcourse"}
+    if isinstance(getattr(x, "data", None), (np.ndarray, np.generic)):  # a dlcourse Tensor
+        return {"__tensor__": _array(np.asarray(x.data)), "kind": "dlcourse"}
     return {"__unsupported__": f"an object of type {type(x).__name__}"}
 
 
@@ -163,7 +169,8 @@ def decode(x: Any) -> Any:
         return {_key(decode(k)): decode(v) for k, v in x["__dict__"]}
     if "__code__" in x:
         env = {k: decode(v) for k, v in dict(x.get("env", {})).items()}
-        return Code(str(x["__code__"]), **env)
+        label = x.get("label")
+        return Code(str(x["__code__"]), label=str(label) if label else None, **env)
     return Unsupported(str(x.get("__unsupported__", "something unreadable")))
 
 
@@ -233,7 +240,8 @@ def observe(spec: dict[str, Any], answer: Any) -> dict[str, Any]:
     args, kwargs = copy.deepcopy(list(args)), copy.deepcopy(kwargs)
     inputs = [*args, *kwargs.values()]
     try:
-        result = answer(*args, **kwargs)
+        with np.errstate(**dict(spec.get("errstate") or {})):
+            result = answer(*args, **kwargs)
         if (
             spec.get("materialize")
             and result is not None
@@ -271,22 +279,28 @@ def observe(spec: dict[str, Any], answer: Any) -> dict[str, Any]:
     }
 
 
-def report(spec_json: str) -> None:
-    """Observe ``__main__``'s answer for a grader's spec and publish it (MIME :data:`MIME`).
+def report(specs_json: str) -> None:
+    """Observe ``__main__``'s answers for a grader's specs and publish them (MIME :data:`MIME`).
 
-    The grader sends ``report('<spec as JSON>')`` to the student's kernel; the observation
-    comes back as a display output of that execution.
+    The grader sends ``report('<list of specs as JSON>')`` to the student's kernel, one line
+    per question; the observations come back, in order, as one display output of that
+    execution: ``{"observations": [{"id": …, "observation": {…}}, …]}``.
     """
     from IPython.display import publish_display_data
 
-    spec = json.loads(spec_json)
+    specs = json.loads(specs_json)
     namespace = vars(sys.modules["__main__"])
-    variable = spec["variable"]
-    if variable not in namespace:
-        observation: dict[str, Any] = {"undefined": True}
-    else:
-        try:
-            observation = observe(spec, namespace[variable])
-        except Exception as err:  # the observation itself failed: a spoiled observation
-            observation = {"error": f"{type(err).__name__}: {err}"[:300]}
-    publish_display_data({MIME: {"id": spec.get("id"), "observation": observation}})
+    results = []
+    for spec in specs if isinstance(specs, list) else [specs]:
+        variable = spec["variable"]
+        if variable not in namespace:
+            observation: dict[str, Any] = {"undefined": True}
+        else:
+            try:
+                observation = observe(spec, namespace[variable])
+            except (
+                Exception
+            ) as err:  # the observation itself failed: a spoiled observation
+                observation = {"error": f"{type(err).__name__}: {err}"[:300]}
+        results.append({"id": spec.get("id"), "observation": observation})
+    publish_display_data({MIME: {"observations": results}})

@@ -1,8 +1,10 @@
 """The ``dlcourse`` command: ``dlcourse release`` and ``dlcourse grade`` for instructors.
 
-    dlcourse release exercises/01_neuron.ipynb --out release/
+    dlcourse release exercises/01_neuron.ipynb --out release/ [--graded]
     dlcourse grade exercises/01_neuron.ipynb submissions/*.ipynb --out grades.csv \\
         --timeout 30 --jobs 2 --feedback feedback/ --memory-mb 2048
+    dlcourse grade --source source/ps1/a.ipynb --source source/ps1/b.ipynb submitted/ \\
+        --assignment ps1 --out ps1.csv
 
 (``python -m dlcourse_instructor.cli`` works the same.) See chapter: For instructors (book/instructors.md).
 """
@@ -11,19 +13,31 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+GRADE_HELP = """\
+Grade the submissions of an assignment: one row per (student, notebook, question) in the
+gradebook CSV, a per-question summary and a histogram of the totals next to it
+(CSV.summary.csv, CSV.summary.md, CSV.histogram.png).
 
-def _expand(paths) -> list[Path]:
-    """Files as given; a folder stands for the notebooks inside it (recursively)."""
-    out = []
-    for p in map(Path, paths):
-        out.extend(
-            sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
-            if p.is_dir()
-            else [p]
-        )
-    return out
+The assignment's sources: the first argument (a notebook, or a folder of them), or every
+--source (repeatable). Submissions are found in these forms (folders are searched
+recursively; a notebook's name is its file name without .ipynb):
+
+  submitted/<student>/<assignment>/<notebook>.ipynb   nbgrader's layout
+  <student>/<notebook>.ipynb                           one folder per student
+  <notebook>/<student>.ipynb                           one folder per notebook
+  <student>.ipynb                                      one source notebook only
+
+A student who handed in some notebooks but not others gets "not submitted" rows; a file that
+is not a notebook gets "unreadable" rows. Each submission runs in a fresh process and kernel,
+at most --jobs at once; one that crashes its grader gets "grader error" rows and the batch
+goes on.
+
+examples:
+  dlcourse grade exercises/01_neuron.ipynb submissions/ --out grades.csv --jobs 2
+  dlcourse grade --source source/ps1/a.ipynb --source source/ps1/b.ipynb \\
+      submitted/ --assignment ps1 --out ps1.csv --feedback feedback/
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,17 +46,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    rel = sub.add_parser("release", help="write student copies of source notebooks")
+    rel = sub.add_parser(
+        "release",
+        help="write student copies of source notebooks (practice copies by default)",
+    )
     rel.add_argument("sources", nargs="+", metavar="SOURCE")
     rel.add_argument("--out", required=True, metavar="DIR")
+    mode = rel.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--practice",
+        dest="graded",
+        action="store_false",
+        help="stubs, visible checks, hints and qN.solution() (the default)",
+    )
+    mode.add_argument(
+        "--graded",
+        dest="graded",
+        action="store_true",
+        help="for an assignment: no reference solution anywhere in the copy",
+    )
+    rel.set_defaults(graded=False)  # practice (both flags share `graded`: say it once)
 
-    gr = sub.add_parser("grade", help="autograde submissions against a source notebook")
-    gr.add_argument("source", metavar="SOURCE")
+    gr = sub.add_parser(
+        "grade",
+        help="autograde the submissions of an assignment (one or more notebooks)",
+        usage=(
+            "dlcourse grade SOURCE SUBMISSION [SUBMISSION ...] --out CSV [options]\n"
+            "       dlcourse grade --source SOURCE [--source SOURCE ...] "
+            "SUBMISSION [SUBMISSION ...] --out CSV [options]"
+        ),
+        description=GRADE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     gr.add_argument(
-        "submissions",
+        "paths",
         nargs="+",
         metavar="SUBMISSION",
-        help="notebook files, or folders of them",
+        help="submission files, or folders of them (searched recursively); without "
+        "--source the first argument is the SOURCE: a source notebook, or a folder "
+        "whose notebooks are the assignment's sources",
+    )
+    gr.add_argument(
+        "--source",
+        action="append",
+        metavar="SOURCE",
+        help="a source notebook (or a folder of them) of the assignment; repeat it for "
+        "an assignment of several notebooks; then every positional argument is a "
+        "submission",
+    )
+    gr.add_argument(
+        "--assignment",
+        metavar="NAME",
+        help="in nbgrader's layout, grade only submitted/<student>/NAME/",
     )
     gr.add_argument(
         "--out", required=True, metavar="CSV", help="the gradebook to write/update"
@@ -59,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="submissions graded in parallel",
+        help="submissions graded at once, each in its own process and kernel (default 1)",
     )
     gr.add_argument(
         "--feedback", metavar="DIR", help="write per-student feedback files here"
@@ -75,7 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument(
         "--resume",
         action="store_true",
-        help="skip students who already have rows in the gradebook",
+        help="skip (student, notebook) pairs already graded in the gradebook",
+    )
+    gr.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="run submissions without the bubblewrap sandbox (no isolation: only where "
+        "bubblewrap cannot be installed); the gradebook's sandbox column says 'off'",
     )
     return parser
 
@@ -85,35 +146,96 @@ def main(argv: list[str] | None = None) -> int:
     from dlcourse_instructor import grading
 
     if args.command == "release":
-        for path in grading.release(args.sources, args.out):
-            print(f"released {path}")
+        mode = "graded" if args.graded else "practice"
+        for path in grading.release(args.sources, args.out, graded=args.graded):
+            print(f"released {path} ({mode} copy)")
         return 0
 
+    return _grade(args, grading)
+
+
+def _grade(args, grading) -> int:
+    from dlcourse_instructor.grading import summary
+
+    if args.source:
+        sources, submissions = args.source, args.paths
+    elif len(args.paths) < 2:
+        return _error("give the SOURCE notebook and at least one SUBMISSION")
+    else:
+        sources, submissions = args.paths[:1], args.paths[1:]
+    if not args.unsandboxed:
+        from dlcourse_instructor.grading import sandbox
+
+        why = sandbox.problem()
+        if why is not None:
+            fix = (
+                "allow it"
+                if sandbox.installed()
+                else "install it (apt-get install bubblewrap)"
+            )
+            return _error(
+                f"{why}, so the submissions cannot be isolated: {fix} "
+                "or pass --unsandboxed to grade them without a sandbox"
+            )
+    else:
+        print(
+            "warning: grading without a sandbox (--unsandboxed): submissions run with "
+            "your rights and can read, change or stop anything you can",
+            file=sys.stderr,
+        )
+    count = 0
+
     def progress(student, rows):
+        nonlocal count
+        count += 1
         got = sum(r["points"] for r in rows)
         total = sum(r["max_points"] for r in rows)
         bad = sorted({r["status"] for r in rows} - {"passed"})
         print(
-            f"{student}: {got:g}/{total:g}" + (f" ({', '.join(bad)})" if bad else ""),
+            f"[{count}] {student} {rows[0]['notebook'] if rows else ''}: "
+            f"{got:g}/{total:g}" + (f" ({', '.join(bad)})" if bad else ""),
             flush=True,
         )
 
-    rows = grading.grade(
-        args.source,
-        _expand(args.submissions),
-        args.out,
-        timeout=args.timeout,
-        jobs=args.jobs,
-        feedback=args.feedback,
-        feedback_format=args.feedback_format,
-        memory_mb=args.memory_mb or None,
-        resume=args.resume,
-        progress=progress,
-    )
+    try:
+        rows = grading.grade(
+            sources,
+            submissions,
+            args.out,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            feedback=args.feedback,
+            feedback_format=args.feedback_format,
+            memory_mb=args.memory_mb or None,
+            resume=args.resume,
+            assignment=args.assignment,
+            sandboxed=not args.unsandboxed,
+            progress=progress,
+            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+        )
+    except grading.GradingInputError as exc:
+        return _error(str(exc))
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {args.out} keeps the {count} submissions graded so far; "
+            "run the same command with --resume to go on",
+            file=sys.stderr,
+        )
+        return 130
     print(
-        f"gradebook {args.out}: {len({r['student'] for r in rows})} students, {len(rows)} rows"
+        f"gradebook {args.out}: {len({r['student'] for r in rows})} students, "
+        f"{len(rows)} rows"
     )
+    if rows:
+        print(summary.text(rows))
+        files = summary.paths(args.out)
+        print("summary: " + ", ".join(str(files[k]) for k in ("csv", "md", "png")))
     return 0
+
+
+def _error(message: str) -> int:
+    print(f"dlcourse grade: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

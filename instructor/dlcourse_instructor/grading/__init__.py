@@ -3,6 +3,7 @@
     from dlcourse_instructor.grading import release, grade
     release(["exercises/01_neuron.ipynb"], "release/")
     grade("exercises/01_neuron.ipynb", ["subs/alice.ipynb", "subs/bob.ipynb"], "grades.csv")
+    grade(["source/ps1/a.ipynb", "source/ps1/b.ipynb"], ["submitted/"], "ps1.csv", jobs=2)
 
 The console entry point ``dlcourse release`` / ``dlcourse grade`` wraps these
 (:mod:`dlcourse_instructor.cli`). See chapter: For instructors (book/instructors.md).
@@ -10,17 +11,31 @@ The console entry point ``dlcourse release`` / ``dlcourse grade`` wraps these
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import warnings
 from pathlib import Path
 
-from dlcourse_instructor.grading.execute import Result, grade_submission, student_name
+from dlcourse_instructor.grading.batch import run_batch
+from dlcourse_instructor.grading.execute import (
+    GRADER_ERROR,
+    Result,
+    grade_submission,
+    student_name,
+)
 from dlcourse_instructor.grading.feedback import write_feedback
 from dlcourse_instructor.grading.gradebook import (
     COLUMNS,
+    NOT_SUBMITTED,
+    graded,
     graded_students,
     read_gradebook,
+    same,
     update_gradebook,
     write_gradebook,
+)
+from dlcourse_instructor.grading.layout import (
+    GradingInputError,
+    find_submissions,
+    source_notebooks,
 )
 from dlcourse_instructor.grading.notebook import (
     UnreadableNotebook,
@@ -30,28 +45,50 @@ from dlcourse_instructor.grading.notebook import (
     release,
     release_notebook,
 )
+from dlcourse_instructor.grading.summary import write_summary
 
 __all__ = [
     "COLUMNS",
+    "NOT_SUBMITTED",
+    "GradingInputError",
     "Result",
     "UnreadableNotebook",
     "assemble",
     "grade",
     "grade_submission",
     "graded_cells",
+    "graded_students",
     "read_gradebook",
     "read_notebook",
     "release",
     "release_notebook",
     "student_name",
+    "update_gradebook",
     "write_gradebook",
 ]
 
 
-def _grade_rows(source, submission, student, kwargs):
-    return student, [
-        r.as_row() for r in grade_submission(source, submission, student, **kwargs)
-    ]
+def _grade_rows(grader, source, submission, student, kwargs) -> list[dict]:
+    """Runs in a worker process: one submission's rows."""
+    return [r.as_row() for r in grader(source, submission, student, **kwargs)]
+
+
+def _sources(source) -> dict[str, tuple[Path, list]]:
+    """``{notebook name: (path, graded cells)}`` of the assignment's source notebooks."""
+    paths = source_notebooks([source] if isinstance(source, (str, Path)) else source)
+    out = {}
+    for path in paths:
+        try:
+            cells = graded_cells(read_notebook(path))
+        except UnreadableNotebook as exc:
+            raise GradingInputError(f"the source {exc}") from None
+        if not cells:
+            raise GradingInputError(
+                f"the source {path} has no graded cell (nbgrader `grade: true`); "
+                "is it the instructor's source notebook?"
+            )
+        out[path.stem] = (path, cells)
+    return out
 
 
 def grade(
@@ -66,52 +103,113 @@ def grade(
     memory_mb: float | None = 2048,
     resume: bool = False,
     progress=None,
+    assignment: str | None = None,
+    summary: bool = True,
+    sandboxed: bool = True,
+    grader=grade_submission,
+    warn=None,
     **kwargs,
 ) -> list[dict]:
-    """Grade every submission against ``source`` and write the gradebook ``out``.
+    """Grade every submission of an assignment and write the gradebook ``out``.
 
-    The gradebook is rewritten (atomically) after each student, so an interrupted batch keeps
-    the students already graded; ``resume=True`` skips them. Re-grading a student replaces
-    their rows. ``jobs > 1`` grades in parallel processes. Returns the gradebook's rows.
-    ``progress(student, rows)`` is called after each student if given.
+    ``source`` is a source notebook, a folder of them or a list of either (an assignment of
+    several notebooks); ``submissions`` are files and folders in the forms of
+    :mod:`.layout` (nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb`` included;
+    ``assignment`` keeps only that assignment's folder). Each submission is graded in a
+    fresh worker process, at most ``jobs`` at once (:mod:`.batch`); a worker that dies gives
+    its rows the status "grader error" and the batch goes on. A student who handed in some
+    notebooks of the assignment but not all gets "not submitted" rows for the others.
+
+    The gradebook is rewritten (atomically) after each submission, so an interrupted batch
+    keeps what was graded; ``resume=True`` skips (student, notebook) pairs already graded.
+    Re-grading a submission replaces its rows. With ``summary`` the per-question summary and
+    the histogram of totals are written next to the gradebook (:mod:`.summary`).
+    ``progress(student, rows)`` is called after each submission, ``warn(message)`` for each
+    file skipped (default: :func:`warnings.warn`). ``grader`` (a function like
+    :func:`grade_submission`, importable by name) runs in the workers. Returns the
+    gradebook's rows. Bad input raises :class:`GradingInputError` before anything is graded.
     """
-    source = Path(source)
-    read_notebook(source)  # fail early if the instructor's source is broken
-    todo: list[tuple[str, Path]] = []
-    seen: dict[str, Path] = {}
-    for sub in submissions:
-        sub = Path(sub)
-        name = student_name(sub, source)
-        if name in seen:
-            raise ValueError(
-                f"two submissions for student {name!r}: {seen[name]} and {sub}"
-            )
-        seen[name] = sub
-        todo.append((name, sub))
-    if resume:
-        done = graded_students(out)
-        todo = [(n, s) for n, s in todo if n not in done]
-    kw = dict(timeout=timeout, memory_mb=memory_mb, **kwargs)
+    if jobs < 1:
+        raise GradingInputError(f"--jobs must be at least 1, not {jobs}")
+    if timeout <= 0:
+        raise GradingInputError(f"--timeout must be positive, not {timeout:g}")
+    out = Path(out)
+    if out.is_dir():
+        raise GradingInputError(
+            f"the gradebook {out} is a folder; give a file name (grades.csv)"
+        )
+    sources = _sources(source)
+    names = list(sources)
+    found = find_submissions(
+        submissions, names, assignment, exclude=[p for p, _ in sources.values()]
+    )
+    for message in found.warnings:
+        (warn or warnings.warn)(message)
+    try:
+        book = read_gradebook(out)
+    except (OSError, UnicodeDecodeError, KeyError, ValueError) as exc:
+        raise GradingInputError(
+            f"the gradebook {out} cannot be read ({exc}); move it away"
+        ) from None
+    done = graded(book) if resume else set()
+    todo = [
+        s
+        for s in found.submissions
+        if (s.student, s.notebook) not in done and (s.student, "") not in done
+    ]
+    title = assignment or ", ".join(names)
+    order = {n: i for i, n in enumerate(names)}
+    kw = dict(timeout=timeout, memory_mb=memory_mb, sandboxed=sandboxed, **kwargs)
 
-    def record(student, rows):
-        update_gradebook(out, student, rows)
+    def record(student: str, notebook: str, rows: list[dict]) -> None:
+        nonlocal book
+        rows = [{**r, "student": student, "notebook": notebook} for r in rows]
+        book = [r for r in book if not same(r, student, notebook)] + rows
+        book.sort(key=lambda r: (r["student"], order.get(r["notebook"], len(order))))
+        write_gradebook(out, book)
         if feedback is not None:
-            write_feedback(
-                feedback, student, rows, title=source.stem, fmt=feedback_format
-            )
+            mine = [r for r in book if r["student"] == student]
+            write_feedback(feedback, student, mine, title=title, fmt=feedback_format)
         if progress is not None:
             progress(student, rows)
 
-    if jobs <= 1 or len(todo) <= 1:
-        for name, sub in todo:
-            record(*_grade_rows(source, sub, name, kw))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [
-                pool.submit(_grade_rows, source, sub, name, kw) for name, sub in todo
-            ]
-            for fut in as_completed(futures):
-                record(*fut.result())
-    if not Path(out).exists():
+    def blank(notebook: str, status: str, message: str, ran: bool) -> list[dict]:
+        mode = ("bubblewrap" if sandboxed else "off") if ran else ""
+        return [
+            Result(None, q.grade_id, 0.0, q.points, status, message).as_row()
+            | {"sandbox": mode}
+            for q in sources[notebook][1]
+        ]
+
+    have = {(s.student, s.notebook) for s in found.submissions}
+    kept = {(r["student"], r["notebook"]) for r in book}
+    for student in found.students:
+        for nb in names:
+            if (student, nb) not in have and not kept & {(student, nb), (student, "")}:
+                record(
+                    student,
+                    nb,
+                    blank(nb, NOT_SUBMITTED, f"no {nb}.ipynb was handed in", False),
+                )
+
+    def done_one(key, rows, error):
+        student, notebook = key
+        record(
+            student,
+            notebook,
+            rows if error is None else blank(notebook, GRADER_ERROR, error, True),
+        )
+
+    tasks = [
+        (
+            (s.student, s.notebook),
+            (grader, sources[s.notebook][0], s.path, s.student, kw),
+        )
+        for s in todo
+    ]
+    run_batch(tasks, jobs, _grade_rows, done_one)
+    if not out.exists():
         write_gradebook(out, [])
-    return read_gradebook(out)
+    if summary and book:
+        write_summary(out, book, title)
+    return book

@@ -72,6 +72,7 @@ class Result:
     max_points: float
     status: str
     message: str = ""
+    sandbox: str = ""  # "bubblewrap", or "off" when graded with --unsandboxed
 
     def as_row(self) -> dict:
         return asdict(self)
@@ -119,11 +120,12 @@ def grade_submission(
     questions = graded_cells(source_nb)
     chapter = chapter_of(source_nb)
     student = student or student_name(submission, source)
+    mode = "bubblewrap" if sandboxed else "off"  # the gradebook's sandbox column
     try:
         sub_nb = read_notebook(submission)
     except UnreadableNotebook as exc:
         return [
-            Result(student, q.grade_id, 0.0, q.points, UNREADABLE, str(exc))
+            Result(student, q.grade_id, 0.0, q.points, UNREADABLE, str(exc), mode)
             for q in questions
         ]
     limits = limits or sandbox.Limits(memory_mb=memory_mb)
@@ -188,6 +190,7 @@ def grade_submission(
                     q.points,
                     MANUAL,
                     "this answer is graded by hand",
+                    mode,
                 )
             )
             continue
@@ -200,7 +203,9 @@ def grade_submission(
             )
         )
         points = q.points if status == PASSED else 0.0
-        results.append(Result(student, q.grade_id, points, q.points, status, message))
+        results.append(
+            Result(student, q.grade_id, points, q.points, status, message, mode)
+        )
     return results
 
 

@@ -14,21 +14,34 @@ STATUS_WORDS = {
     "passed": "✓ passed",
     "failed": "✗ failed",
     "not implemented": "✗ not implemented yet",
+    "timed out": "✗ ran too long (timeout)",
     "timeout": "✗ ran too long (timeout)",
     "kernel died": "✗ the kernel died",
     "memory limit": "✗ used too much memory",
     "system exit": "✗ called sys.exit / exit()",
     "unreadable": "✗ the file could not be read as a notebook",
+    "output limit": "✗ printed too much",
+    "sandbox denied": "✗ did something the grading sandbox does not allow",
+    "not submitted": "✗ not handed in",
     "needs manual grading": "… graded by hand",
     "grader error": "✗ did not run",
 }
 
 
+def _several_notebooks(rows) -> bool:
+    return len({r.get("notebook", "") for r in rows}) > 1
+
+
+def _question(r, notebook: bool) -> str:
+    return f"{r['notebook']}: {r['question']}" if notebook else r["question"]
+
+
 def feedback_markdown(student: str, rows, title: str = "") -> str:
-    """Markdown feedback for one student from their gradebook rows."""
+    """Markdown feedback for one student from their gradebook rows (all notebooks)."""
     rows = list(rows)
     got = sum(float(r["points"]) for r in rows)
     total = sum(float(r["max_points"]) for r in rows)
+    several = _several_notebooks(rows)
     lines = [
         f"# Feedback for {student}" + (f" — {title}" if title else ""),
         "",
@@ -40,7 +53,8 @@ def feedback_markdown(student: str, rows, title: str = "") -> str:
     for r in rows:
         msg = str(r.get("message", "")).replace("|", "\\|").replace("\n", " ")
         lines.append(
-            f"| {r['question']} | {float(r['points']):g} / {float(r['max_points']):g} | "
+            f"| {_question(r, several)} | "
+            f"{float(r['points']):g} / {float(r['max_points']):g} | "
             f"{STATUS_WORDS.get(r['status'], r['status'])} | {msg} |"
         )
     return "\n".join(lines) + "\n"
@@ -52,8 +66,9 @@ def feedback_html(student: str, rows, title: str = "") -> str:
     got = sum(float(r["points"]) for r in rows)
     total = sum(float(r["max_points"]) for r in rows)
     e = html.escape
+    several = _several_notebooks(rows)
     body = "".join(
-        f"<tr><td>{e(r['question'])}</td><td>{float(r['points']):g} / {float(r['max_points']):g}</td>"
+        f"<tr><td>{e(_question(r, several))}</td><td>{float(r['points']):g} / {float(r['max_points']):g}</td>"
         f"<td>{e(STATUS_WORDS.get(r['status'], r['status']))}</td><td>{e(str(r.get('message', '')))}</td></tr>"
         for r in rows
     )

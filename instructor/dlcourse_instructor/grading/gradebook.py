@@ -1,9 +1,13 @@
-"""The gradebook: one CSV row per (student, question), written atomically.
+"""The gradebook: one CSV row per (student, notebook, question), written atomically.
 
-Columns: ``student, question, points, max_points, status, message``. Every write goes to a
+Columns: ``student, notebook, question, points, max_points, status, message, sandbox``
+(``notebook`` is the source notebook's file stem; gradebooks written before it existed read
+as ``""``; ``sandbox`` is how the submission ran: ``bubblewrap``, or ``off`` when graded
+with ``--unsandboxed``).
+Columns a newer grader adds to its rows are kept, after these. Every write goes to a
 temporary file in the same folder, then :func:`os.replace` swaps it in, so an interrupted run
-never leaves a half-written gradebook. Re-grading a student replaces all of that student's
-rows (no stale grades); use one gradebook per assignment.
+never leaves a half-written gradebook. Re-grading a student's notebook replaces all of that
+student's rows for it (no stale grades); use one gradebook per assignment.
 """
 
 from __future__ import annotations
@@ -13,7 +17,17 @@ import os
 import tempfile
 from pathlib import Path
 
-COLUMNS = ["student", "question", "points", "max_points", "status", "message"]
+COLUMNS = [
+    "student",
+    "notebook",
+    "question",
+    "points",
+    "max_points",
+    "status",
+    "message",
+    "sandbox",  # "bubblewrap", or "off" when graded with --unsandboxed
+]
+NOT_SUBMITTED = "not submitted"  # the student handed in no file for this notebook
 
 
 def read_gradebook(path: str | Path) -> list[dict]:
@@ -24,14 +38,31 @@ def read_gradebook(path: str | Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
+        for key in ("notebook", "sandbox"):
+            if row.get(key) is None:
+                row[key] = ""
         for key in ("points", "max_points"):
             row[key] = float(row[key]) if row.get(key) not in (None, "") else 0.0
     return rows
 
 
 def graded_students(path: str | Path) -> set[str]:
-    """Students that already have rows in the gradebook (what ``--resume`` skips)."""
+    """Students that already have rows in the gradebook."""
     return {row["student"] for row in read_gradebook(path)}
+
+
+def graded(rows) -> set[tuple[str, str]]:
+    """``(student, notebook)`` pairs already graded (what ``--resume`` skips): rows other
+    than "not submitted" (a notebook handed in since is graded on resume)."""
+    return {(r["student"], r["notebook"]) for r in rows if r["status"] != NOT_SUBMITTED}
+
+
+def same(row, student: str, notebook: str | None) -> bool:
+    """Whether ``row`` belongs to ``student``'s ``notebook`` (``None``: any notebook; a row
+    from a gradebook without the notebook column belongs to every notebook)."""
+    return row["student"] == student and (
+        notebook is None or row.get("notebook", "") in (notebook, "")
+    )
 
 
 def write_gradebook(path: str | Path, rows) -> None:
@@ -40,8 +71,12 @@ def write_gradebook(path: str | Path, rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        rows = list(rows)
+        extra = [k for r in rows for k in r if k not in COLUMNS]
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+            writer = csv.DictWriter(
+                f, fieldnames=COLUMNS + list(dict.fromkeys(extra)), restval=""
+            )
             writer.writeheader()
             for row in rows:
                 row = dict(row)
@@ -57,9 +92,12 @@ def write_gradebook(path: str | Path, rows) -> None:
         raise
 
 
-def update_gradebook(path: str | Path, student: str, rows) -> list[dict]:
-    """Replace ``student``'s rows in the gradebook by ``rows``; other students keep theirs."""
-    kept = [r for r in read_gradebook(path) if r["student"] != student]
+def update_gradebook(
+    path: str | Path, student: str, rows, notebook: str | None = None
+) -> list[dict]:
+    """Replace ``student``'s rows (for ``notebook`` only, if given) by ``rows``; every other
+    row is kept."""
+    kept = [r for r in read_gradebook(path) if not same(r, student, notebook)]
     new = kept + [dict(r) for r in rows]
     write_gradebook(path, new)
     return new

@@ -3,7 +3,7 @@
 The submission's kernel never reports "passed". For each check of a question (the visible
 checks of ``dlcourse.exercises.chNN`` and the hidden ones of
 :mod:`dlcourse_instructor.answers`), the grader sends the kernel one line,
-``dlcourse.exercises.probe.report('<spec>')``, which calls the student's function on the
+``dlcourse.exercises.probe.report('<specs>')``, which calls the student's function on the
 check's inputs and publishes what happened as plain data (numbers, strings, ``.npy`` bytes).
 The grader decodes that data without pickle and judges it here, with its own copy of the
 checks and of NumPy. A submission can spoil an observation (an input transformer that eats the
@@ -24,7 +24,14 @@ import nbformat
 from dlcourse.exercises.checks import Check
 from dlcourse.exercises.probe import MIME
 
-__all__ = ["chapter_of", "question_of", "observe_line", "judge_question", "Outcome"]
+__all__ = [
+    "Outcome",
+    "chapter_of",
+    "judge_question",
+    "observations_from",
+    "observe_line",
+    "question_of",
+]
 
 _CHAPTER = re.compile(r"dlcourse\.exercises\.(ch\d\d)\b")
 _QUESTION = re.compile(r"\b(q\d+)\.check\(\)")
@@ -54,20 +61,18 @@ def question_of(test_cell: nbformat.NotebookNode) -> str | None:
     return match.group(1) if match else None
 
 
-def observe_line(test: Check, variable: str, spec_id: str) -> str:
-    """The code sent to the student's kernel to observe one check."""
-    spec = {**test.spec(), "variable": variable, "id": spec_id}
-    payload = json.dumps(spec, separators=(",", ":"))
+def observe_line(specs: list[dict[str, Any]]) -> str:
+    """The one line sent to the student's kernel to observe a question's checks."""
+    payload = json.dumps(specs, separators=(",", ":"))
     return (
         "__import__('dlcourse.exercises.probe', fromlist=['report'])"
         f".report({payload!r})"
     )
 
 
-def observation_from(
-    outputs: list[dict[str, Any]], spec_id: str
-) -> dict[str, Any] | None:
-    """The observation with id ``spec_id`` among a cell's outputs (None if there is none)."""
+def observations_from(outputs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The observations among a cell's outputs, by id (what :func:`report` published)."""
+    found: dict[str, dict[str, Any]] = {}
     for out in outputs:
         data = out.get("data", {}) if isinstance(out, dict) else {}
         payload = data.get(MIME)
@@ -76,10 +81,11 @@ def observation_from(
                 payload = json.loads(payload)
             except ValueError:
                 continue
-        if isinstance(payload, dict) and payload.get("id") == spec_id:
-            observation = payload.get("observation")
-            return observation if isinstance(observation, dict) else None
-    return None
+        items = payload.get("observations") if isinstance(payload, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("observation"), dict):
+                found.setdefault(str(item.get("id")), item["observation"])
+    return found
 
 
 def judge_question(
@@ -88,17 +94,21 @@ def judge_question(
     n_visible: int,
     run_line: Callable[[str], list[dict[str, Any]]],
 ) -> tuple[bool, str]:
-    """Observe every check through ``run_line`` (code → the outputs it produced) and judge.
+    """Observe every check in one round trip through ``run_line`` (code → the outputs it
+    produced) and judge them here, visible checks first.
 
     Returns ``(passed, message)``. ``NotImplementedError`` from the verdict (a stub) and
     :class:`Outcome` (raised by ``run_line`` for a timeout or a dead kernel) propagate.
     """
-    counter = iter(range(len(checks)))
+    ids = {id(test): f"{question.name}-{i}" for i, test in enumerate(checks)}
+    specs = [
+        {**test.spec(), "variable": question.variable, "id": ids[id(test)]}
+        for test in checks
+    ]
+    observed = observations_from(run_line(observe_line(specs)))
 
     def observe(test: Check) -> dict[str, Any]:
-        spec_id = f"{question.name}-{next(counter)}"
-        outputs = run_line(observe_line(test, question.variable, spec_id))
-        observation = observation_from(outputs, spec_id)
+        observation = observed.get(ids[id(test)])
         if observation is None:
             return {"error": "the grader could not observe your answer"}
         raised = observation.get("raised")

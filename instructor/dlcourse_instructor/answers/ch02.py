@@ -1,0 +1,87 @@
+"""Hidden tests of ``exercises/02_activations.ipynb`` (instructors only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dlcourse.activations import sigmoid_grad
+from dlcourse.exercises.ch02 import (
+    NO_OVERFLOW,
+    NO_OVERFLOW_NOTE,
+    compare_collapsed,
+    layers,
+)
+from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.probe import Code
+
+_rng = np.random.default_rng(2)
+
+
+def _symmetric(r: Any) -> bool:
+    return isinstance(r, np.ndarray) and r.shape == (2,) and np.allclose(r[0], r[1])
+
+
+def _smallest_depth(n: Any) -> bool:
+    best = float(sigmoid_grad(0.0))  # σ'(0) = 1/4, the best case
+    return best**n < 1e-6 <= best ** (n - 1)
+
+
+HIDDEN = {
+    "q1": [
+        call([_rng.standard_normal((4, 5)) * 3], sigmoid_grad),
+        call(
+            [np.array([[-800.0, 750.0], [-1e4, 1e4]])],
+            np.zeros((2, 2)),
+            atol=1e-12,
+            errstate=NO_OVERFLOW,
+            name=f"sigmoid_derivative (σ'(z) is 0 for a huge |z|; {NO_OVERFLOW_NOTE})",
+        ),
+        call(
+            [np.array([2.0, -2.0])],
+            check=_symmetric,
+            message="σ' is symmetric: σ'(z) = σ'(−z)",
+        ),
+    ],
+    "q2": [
+        call(
+            [Code("lambda z: z**3"), np.array([1.0])],
+            np.array([3.01]),
+            kwargs={"h": 0.1},
+            atol=1e-9,
+            name="central_difference (the estimate must use the step h you are given: "
+            "for z³ at 1 with h = 0.1 it is 3.01)",
+        ),
+        call(
+            [Code("np.exp"), np.array([0.0])],
+            np.array([1.0]),
+            kwargs={"h": 1e-3},
+            rtol=0.0,
+            atol=1e-6,
+            name="central_difference (a central difference has error O(h²), not O(h): "
+            "use f(z + h) and f(z − h))",
+        ),
+    ],
+    "q3": [
+        value(
+            check=_smallest_depth,
+            message="n must be the smallest depth whose best-case factor σ'(0)^n is "
+            "below 10⁻⁶",
+        )
+    ],
+    "q4": [
+        call(
+            [layers([3, 3], 2)],
+            lambda ls: ls,
+            compare=compare_collapsed,
+            name="collapse_linear (a single layer is its own collapse)",
+        ),
+        call(
+            [layers([2, 16, 16, 16, 16, 1], 3)],
+            lambda ls: ls,
+            compare=compare_collapsed,
+            name="collapse_linear (a deep stack of five layers)",
+        ),
+    ],
+}

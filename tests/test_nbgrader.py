@@ -1,0 +1,303 @@
+"""nbgrader interoperability: released copies carry what nbgrader's ``generate_assignment``
+writes (lock flags, checksums), and the real nbgrader (``generate_assignment`` then
+``autograde``) gives the same points per question as ``dlcourse grade`` — except where
+nbgrader's stderr rule bites: nbgrader gives zero to a test cell that writes anything to
+stderr, ``dlcourse grade`` judges the question itself and ignores stderr."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import inspect
+import os
+import re
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+
+nbgrader = pytest.importorskip("nbgrader")  # requirements/test.txt pins it
+
+from dlcourse_instructor import grading
+from dlcourse_instructor.grading.notebook import (
+    checksum,
+    grade_id,
+    read_notebook,
+    release_notebook,
+    solution_code,
+)
+from nbgrader import utils as nbgrader_utils
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import SaveCells
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+HELP = re.compile(r"^\s*#?\s*q\d+\.(hint|solution)\(\)", re.MULTILINE)
+
+
+def nbgrader_release(source_nb):
+    """What ``nbgrader generate_assignment`` makes of a source: its own preprocessors, in its
+    own order, minus ``SaveCells`` (the only one that needs the course database)."""
+    nb, resources = copy.deepcopy(source_nb), {}
+    for preprocessor in GenerateAssignment.class_traits()["preprocessors"].default():
+        if preprocessor is not SaveCells:
+            nb, resources = preprocessor().preprocess(nb, resources)
+    return nb
+
+
+def _cells(nb):
+    return [
+        (c.cell_type, c.source, c.metadata, c.get("outputs"), c.get("execution_count"))
+        for c in nb.cells
+    ]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_graded_copy_is_what_nbgrader_generate_assignment_makes(source):
+    src = read_notebook(source)
+    ours, theirs = release_notebook(src, graded=True), nbgrader_release(src)
+    assert _cells(ours) == _cells(theirs)  # sources, lock flags, checksums, outputs
+    assert ours.metadata.dlcourse.release == "graded"
+    # a practice copy is the same plus one cell without nbgrader metadata
+    practice = release_notebook(src)
+    extra = [c for c in practice.cells if c.metadata.get("dlcourse") == "solutions"]
+    assert len(extra) == 1 and "nbgrader" not in extra[0].metadata
+    rest = [c for c in _cells(practice) if c[2].get("dlcourse") != "solutions"]
+    assert rest == _cells(theirs)
+
+
+def test_checksum_is_nbgraders_compute_checksum():
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    def cell(make, source, **meta):
+        return make(source, metadata={"nbgrader": {"schema_version": 3, **meta}})
+
+    cells = [
+        cell(new_code_cell, "x = 1", grade_id="a", solution=True, grade=False),
+        cell(new_code_cell, "q1.check()", grade_id="t", grade=True, points=2),
+        cell(new_code_cell, "q1.check()", grade_id="t", grade=True, points=1.5),
+        cell(
+            new_markdown_cell, "Why?", grade_id="m", grade=True, solution=True, points=1
+        ),
+        cell(new_markdown_cell, "Intro — ünïcode", grade_id="i", locked=True),
+        cell(new_code_cell, "import numpy", grade_id="s", locked=False),
+    ]
+    for c in cells:
+        assert checksum(c) == nbgrader_utils.compute_checksum(c), c.metadata
+    assert len({checksum(c) for c in cells}) == len(cells)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_lock_flags_help_cells_and_setup_cell(source):
+    src = read_notebook(source)
+    for graded in (False, True):
+        for cell in release_notebook(src, graded=graded).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if HELP.search(cell.source) and ".check()" not in cell.source:
+                # qN.hint() / qN.solution() cells are the student's: nbgrader ignores them
+                assert not meta and "editable" not in cell.metadata, cell.source
+            if cell.metadata.get("dlcourse") == "setup":
+                assert meta.get("locked") and not meta.get("solution")
+            if meta.get("grade") or (meta.get("locked") and not meta.get("solution")):
+                assert cell.metadata["editable"] is False, meta
+                assert cell.metadata["deletable"] is False, meta
+            if meta.get("solution"):
+                assert cell.metadata["deletable"] is False, meta
+                assert cell.metadata.get("editable", True) is True, meta
+            if meta.get("grade_id"):
+                assert meta["checksum"] == nbgrader_utils.compute_checksum(cell)
+    # the sources themselves: no nbgrader metadata on the help cells either
+    for cell in src.cells:
+        if HELP.search(cell.source) and ".check()" not in cell.source:
+            assert "nbgrader" not in cell.metadata, cell.source
+
+
+# ----------------------------------------------------------------- the real nbgrader
+ASSIGNMENT = "ps1"
+NOTEBOOKS = ["01_neuron", "02_activations"]
+
+# One answer right, the others wrong in different ways, one left as the stub.
+PARTLY = {
+    "01_neuron": {
+        # passes the visible checks, fails a hidden one (values just above 0 must fire)
+        "q1_answer": "def neuron_output(x, w, b):\n    z = x @ w + b\n"
+        "    return (z > 0.4).astype(float)",
+        "q2_answer": "x1_and_not_x2 = (np.array([2.0, -1.0]), -1.0)",  # right
+        # the update with the wrong sign: fails a visible check
+        "q3_answer": "def perceptron_update(w, b, x, y, lr=1.0):\n"
+        "    delta = y - float(x @ w + b > 0)\n"
+        "    return w - lr * delta * x, b - lr * delta",
+    },
+    "02_activations": {
+        "q1_answer": "def sigmoid_derivative(z):\n"  # right
+        "    e = np.exp(-np.abs(z))\n"
+        "    return e / (1 + e) ** 2",
+        # forgets the 2 in 2h
+        "q2_answer": "def central_difference(f, z, h=1e-5):\n"
+        "    return (f(z + h) - f(z - h)) / h",
+        "q3_answer": "layers_to_vanish = 5",  # wrong value
+    },
+}
+# Right answers that also write to stderr (a leftover debug print).
+NOISY = {
+    "01_neuron": {
+        "q1_answer": "import sys\n\ndef neuron_output(x, w, b):\n"
+        "    print('debug: neuron_output called', file=sys.stderr)\n"
+        "    return (x @ w + b > 0).astype(float)",
+    },
+    "02_activations": {
+        "q4_answer": "import sys\n\ndef collapse_linear(layers):\n"
+        "    print('debug: collapse_linear called', file=sys.stderr)\n"
+        "    W, b = layers[0]\n"
+        "    for W2, b2 in layers[1:]:\n"
+        "        W, b = W2 @ W, W2 @ b + b2\n"
+        "    return W, b",
+    },
+}
+POINTS = {
+    "01_neuron": {"q1_test": 1, "q2_test": 1, "q3_test": 2, "q4_test": 2},
+    "02_activations": {"q1_test": 1, "q2_test": 1, "q3_test": 1, "q4_test": 2},
+}
+# What both graders must give, per student, notebook and question.
+EXPECTED = {
+    "solved": POINTS,
+    "untouched": {nb: dict.fromkeys(p, 0) for nb, p in POINTS.items()},
+    "partly": {
+        "01_neuron": {"q1_test": 0, "q2_test": 1, "q3_test": 0, "q4_test": 0},
+        "02_activations": {"q1_test": 1, "q2_test": 0, "q3_test": 0, "q4_test": 0},
+    },
+    "noisy": POINTS,  # dlcourse grade: stderr does not matter
+}
+# nbgrader's stderr rule: the noisy answers' test cells get zero there.
+STDERR_ZEROED = {
+    ("noisy", "01_neuron", "q1_test"),
+    ("noisy", "02_activations", "q4_test"),
+}
+
+
+def _with_answers(nb, answers):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
+def submissions(name):
+    """Each student's notebook for source ``name``, made from our graded copy."""
+    src = read_notebook(ROOT / "exercises" / f"{name}.ipynb")
+    copy_ = release_notebook(src, graded=True)
+    solved = {
+        grade_id(c): solution_code(c.source)
+        for c in src.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    return {
+        "solved": _with_answers(copy_, solved),
+        "untouched": copy_,
+        "partly": _with_answers(copy_, PARTLY[name]),
+        "noisy": _with_answers(copy_, {**solved, **NOISY[name]}),
+    }
+
+
+def _unsandboxed():
+    """``dlcourse grade`` without bubblewrap, where that is a parameter (this test compares
+    verdicts; the sandbox has its own tests)."""
+    params = set(inspect.signature(grading.grade).parameters) | set(
+        inspect.signature(grading.grade_submission).parameters
+    )
+    return {"sandboxed": False} if "sandboxed" in params else {}
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    # nbgrader runs the `alembic` command of its own environment to set up its database
+    monkeypatch.setenv(
+        "PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    )
+    course = tmp_path / "course"
+    (course / "source" / ASSIGNMENT).mkdir(parents=True)
+    for name in NOTEBOOKS:
+        shutil.copy(
+            ROOT / "exercises" / f"{name}.ipynb", course / "source" / ASSIGNMENT
+        )
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.course_id = "dlcourse"
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    config.Execute.timeout = 60
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    result = api.generate_assignment(ASSIGNMENT)
+    assert result["success"], result["log"] + str(result.get("error"))
+    for name in NOTEBOOKS:  # nbgrader's release is ours, cell for cell
+        theirs = read_notebook(course / "release" / ASSIGNMENT / f"{name}.ipynb")
+        ours = release_notebook(
+            read_notebook(ROOT / "exercises" / f"{name}.ipynb"), True
+        )
+        assert _cells(ours) == _cells(theirs), name
+
+    mine = tmp_path / "dlcourse"
+    for name in NOTEBOOKS:
+        (mine / name).mkdir(parents=True)
+        for student, nb in submissions(name).items():
+            folder = course / "submitted" / student / ASSIGNMENT
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / f"{name}.ipynb")
+            nbformat.write(nb, mine / name / f"{student}.ipynb")
+
+    nbgrader_points = {}
+    for student in EXPECTED:
+        result = api.autograde(ASSIGNMENT, student)
+        assert result["success"], result["log"] + str(result.get("error"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's notes on nbgrader's sessions
+        with Gradebook(config.CourseDirectory.db_url, "dlcourse") as gb:
+            for student in EXPECTED:
+                for name in NOTEBOOKS:
+                    sub = gb.find_submission_notebook(name, ASSIGNMENT, student)
+                    for g in sub.grades:
+                        nbgrader_points[student, name, g.name] = float(g.score)
+
+    dlcourse_points, statuses = {}, {}
+    for name in NOTEBOOKS:
+        out = tmp_path / f"{name}.csv"
+        grading.grade(
+            ROOT / "exercises" / f"{name}.ipynb",
+            sorted((mine / name).glob("*.ipynb")),
+            out,
+            timeout=60,
+            **_unsandboxed(),
+        )
+        with open(out, newline="") as f:
+            for row in csv.DictReader(f):
+                key = (row["student"], name, row["question"])
+                dlcourse_points[key] = float(row["points"])
+                statuses[key] = f"{row['status']}: {row['message']}"
+
+    expected = {
+        (student, name, q): float(p)
+        for student, per_nb in EXPECTED.items()
+        for name, per_q in per_nb.items()
+        for q, p in per_q.items()
+    }
+    wrong = {
+        k: statuses.get(k) for k in expected if dlcourse_points.get(k) != expected[k]
+    }
+    assert dlcourse_points == expected, wrong
+    assert nbgrader_points == {
+        k: 0.0 if k in STDERR_ZEROED else p for k, p in expected.items()
+    }
+    # the two graders agree wherever no test cell wrote to stderr
+    agree = {k for k in expected if k not in STDERR_ZEROED}
+    assert {k: nbgrader_points[k] for k in agree} == {
+        k: dlcourse_points[k] for k in agree
+    }
