@@ -5,14 +5,17 @@ One batch grades a small class handed in in nbgrader's layout,
 exercise notebook 01_neuron and a shorter copy of its first two questions, 01_short), with
 ``jobs=2``, while a thread samples the process table. Students: alice (all solved), bob (stubs,
 01_short missing), carol (one wrong answer), dave (01_neuron is not a notebook), erin (the
-worker grading her 01_neuron is killed while its kernel runs) and frank (only a misnamed file).
-The layout rules, bad input and the CLI are tested without kernels.
+worker grading her 01_neuron is killed as soon as its kernel's process exists) and frank (only
+a misnamed file). Kernels run in bubblewrap's sandbox where it works here. The reaper of
+:mod:`dlcourse_instructor.grading.batch` is tested on its own with plain processes; the layout
+rules, bad input and the CLI without kernels.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import itertools
 import os
 import signal
 import statistics
@@ -26,41 +29,50 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-
 from dlcourse_instructor.cli import main as cli_main
 from dlcourse_instructor.grading import (
     GradingInputError,
     grade,
     grade_submission,
     read_gradebook,
+    sandbox,
 )
-from dlcourse_instructor.grading import sandbox
+from dlcourse_instructor.grading.batch import run_batch
 from dlcourse_instructor.grading.layout import find_submissions
 from dlcourse_instructor.grading.summary import class_totals, paths, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 NEURON = ROOT / "exercises" / "01_neuron.ipynb"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# the statuses whose message says what was wrong with an answer (the summary's failures)
+ANSWER_FAILURES = {"failed", "not implemented", "timed out", "memory limit", "kernel died",
+                   "output limit", "system exit", "sandbox denied"}
 JOBS = 2
 # in bubblewrap's sandbox where it works here, else without (and the CLI told so)
 SANDBOXED = sandbox.problem() is None
 UNSANDBOXED = [] if SANDBOXED else ["--unsandboxed"]
 
 
-def _kernel(proc: psutil.Process) -> bool:
-    """A Jupyter kernel: ``... -f <connection file>.json`` (the bubblewrap wrapper excluded)."""
+def _connection_file(proc: psutil.Process) -> str | None:
+    """A Jupyter kernel's connection file (``... -f <file>.json``), else None (the bubblewrap
+    wrapper excluded). A process the kernel forks shares it until it execs: one kernel."""
     try:
         if proc.name() == "bwrap" or proc.status() == psutil.STATUS_ZOMBIE:
-            return False
+            return None
         args = proc.cmdline()
     except psutil.Error:
-        return False
-    return any(a == "-f" and b.endswith(".json") for a, b in zip(args, args[1:]))
+        return None
+    return next((b for a, b in itertools.pairwise(args) if a == "-f" and b.endswith(".json")), None)
+
+
+def _kernel(proc: psutil.Process) -> bool:
+    return _connection_file(proc) is not None
 
 
 class KernelWatcher(threading.Thread):
-    """Samples this process's descendants: the kernels alive at once, and every kernel seen
-    (a kernel orphaned by a dead worker is no descendant any more, but is still counted)."""
+    """Samples this process's descendants: the kernels alive at once (distinct connection
+    files), and every kernel process seen (one orphaned by a dead worker is no descendant any
+    more, but is still counted)."""
 
     def __init__(self, every: float = 0.05):
         super().__init__(daemon=True)
@@ -70,14 +82,15 @@ class KernelWatcher(threading.Thread):
     def alive(self) -> list[psutil.Process]:
         for p in psutil.Process().children(recursive=True):
             if p.pid not in self.seen and _kernel(p):
-                self.seen[p.pid] = p
-        return [p for p in self.seen.values() if _running(p)]
+                self.seen[p.pid] = (p, _connection_file(p))
+        return [p for p, _ in self.seen.values() if _running(p)]
 
     def run(self):
         while not self.halt.is_set():
             alive = self.alive()
-            if len(alive) > self.most:
-                self.most, self.worst = len(alive), [_describe(p) for p in alive]
+            kernels = {self.seen[p.pid][1] for p in alive}
+            if len(kernels) > self.most:
+                self.most, self.worst = len(kernels), [_describe(p) for p in alive]
             time.sleep(self.every)
 
 
@@ -96,19 +109,38 @@ def _running(p: psutil.Process) -> bool:
 
 
 def dying_grader(source, submission, student, **kwargs):
-    """Runs in the worker: for erin's 01_neuron, the worker kills itself (SIGKILL) once its
-    kernel is up, as an out-of-memory kill or a grader bug would; else grade normally."""
+    """Runs in the worker: for erin's 01_neuron, the worker kills itself (SIGKILL) as soon as
+    its kernel's process exists, as an out-of-memory kill or a grader bug would; else grade
+    normally."""
     if student == "erin" and Path(source).stem == "01_neuron":
 
         def die():
             me = psutil.Process()
             while not any(_kernel(p) for p in me.children(recursive=True)):
-                time.sleep(0.02)
-            time.sleep(0.3)
+                time.sleep(0.01)
             os.kill(os.getpid(), signal.SIGKILL)
 
         threading.Thread(target=die, daemon=True).start()
     return grade_submission(source, submission, student, **kwargs)
+
+
+def leave_a_process(how: str, tag: str) -> int:
+    """Runs in a worker. ``check``: how many processes of earlier tasks are still alive.
+    Else start one (``sleep <tag>``), then return (``normal``), die once the batch has seen
+    it (``late``), or start it as a daemon (out of the worker's process tree at once) and die
+    (``escape``)."""
+    if how == "check":
+        return sum(1 for p in psutil.process_iter(["cmdline"])
+                   if p.info["cmdline"] == ["sleep", tag] and _running(p))
+    if how == "escape":
+        subprocess.run(["sh", "-c", f"sleep {tag} &"], check=True)
+    else:
+        subprocess.Popen(["sleep", tag], start_new_session=True)
+    if how == "late":
+        time.sleep(1.0)
+    if how != "normal":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 0
 
 
 # --- building the class ---------------------------------------------------------------
@@ -211,7 +243,8 @@ def graded(course):
 
 def test_at_most_jobs_kernels_and_none_left(graded):
     w = graded["watcher"]
-    assert len(w.seen) >= 7, f"the watcher saw only {len(w.seen)} kernels"
+    kernels = {conn for _, conn in w.seen.values()}
+    assert len(kernels) >= 7, f"the watcher saw only {len(kernels)} kernels"
     assert w.most <= JOBS, (
         f"{w.most} kernels were alive at once with jobs={JOBS}: " + "; ".join(w.worst)
     )
@@ -236,8 +269,8 @@ def test_one_row_per_student_notebook_question(graded):
         header = next(csv.reader(f))
     assert header[:7] == ["student", "notebook", "question", "points", "max_points",
                           "status", "message"]
-    totals = {s: sum(r["points"] for r in rows if r["student"] == s) for s in
-              "alice bob carol dave erin frank".split()}
+    students = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    totals = {s: sum(r["points"] for r in rows if r["student"] == s) for s in students}
     assert totals == {"alice": 8, "bob": 0, "carol": 6, "dave": 2, "erin": 2, "frank": 0}, (
         graded["out"].read_text()
     )
@@ -265,14 +298,36 @@ def test_feedback_covers_all_notebooks(graded):
     assert "Score: 0 / 8" in text
 
 
-def test_resume_grades_nothing_twice(graded, tmp_path):
+def test_resume_grades_again_only_what_was_not_judged(graded, tmp_path):
+    """--resume: erin's 01_neuron (grader error) is graded again, nothing else is."""
     out = tmp_path / "grades.csv"
     out.write_bytes(graded["out"].read_bytes())
     seen = []
     rows = grade(graded["sources"], [graded["root"] / "submitted"], out, resume=True,
-                 sandboxed=SANDBOXED, progress=lambda s, r: seen.append(s), warn=lambda m: None)
-    assert seen == []
-    assert rows == read_gradebook(graded["out"])
+                 sandboxed=SANDBOXED, warn=lambda m: None,
+                 progress=lambda s, r: seen.append((s, r[0]["notebook"])))
+    assert seen == [("erin", "01_neuron")]
+    before = read_gradebook(graded["out"])
+    assert [r for r in rows if r["student"] != "erin"] == [
+        r for r in before if r["student"] != "erin"]
+    assert {r["status"] for r in rows if r["student"] == "erin"} == {"passed"}
+
+
+def test_no_process_outlives_its_worker():
+    """The reaper of :mod:`.batch` on its own: what a worker started is gone before the next
+    worker starts, whether the worker returned or was killed."""
+    tag = f"{300 + os.getpid() % 1000 / 1000:.3f}"  # this test's own `sleep`
+    plan = ["late", "check", "escape", "check", "normal", "check"]
+    results = []
+    run_batch([(i, (how, tag)) for i, how in enumerate(plan)], 1, leave_a_process,
+              lambda k, r, e: results.append((plan[k], r, e)))
+    assert [how for how, _, _ in results] == plan
+    for how, result, error in results:
+        if how in ("late", "escape"):
+            assert "killed (SIGKILL)" in error
+        else:
+            assert (result, error) == (0, None), f"{result} processes left before {how}"
+    assert leave_a_process("check", tag) == 0
 
 
 # --- summary and histogram ------------------------------------------------------------
@@ -294,12 +349,17 @@ def test_summary_matches_the_gradebook(graded):
         counts = Counter(r["status"] for r in group)
         for status, n in counts.items():
             assert int(s[status]) == n
-        failures = Counter(r["message"] for r in group if r["status"] != "passed")
-        top = max(failures.values())
-        assert s["most_common_failure"] in {m for m, c in failures.items() if c == top}
+        failures = Counter(r["message"] for r in group if r["status"] in ANSWER_FAILURES)
+        top = max(failures.values(), default=0)
+        if top:
+            assert s["most_common_failure"] in {m for m, c in failures.items() if c == top}
         assert int(s["most_common_failure_count"]) == top
     q3 = table[("01_neuron", "q3_test")]
     assert (q3["passed"], q3["failed"], q3["grader error"]) == ("1", "1", "1")
+    # carol's wrong answer, not bob's stub (a tie) nor dave's unreadable file
+    assert q3["most_common_failure"].startswith("q3: ") and q3["failed"] == "1"
+    assert "not implemented" not in q3["most_common_failure"]
+    assert table[("01_short", "q1_test")]["most_common_failure"] == ""
     md = files["md"].read_text()
     assert "| 01_neuron | q3_test | 0.333 / 2 | 17 % |" in md
     assert "6 students; total out of 8: mean 3" in md
@@ -314,6 +374,8 @@ def test_histogram_is_a_picture(graded):
     pixels = imread(png)[..., :3]
     ink = (pixels.min(axis=-1) < 0.9).mean()
     assert 0.01 < ink < 0.6, f"{ink:.1%} of the picture is not white"
+    bars = (abs(pixels - [0x48 / 255, 0x78 / 255, 0xA8 / 255]).max(axis=-1) < 0.05).mean()
+    assert bars > 0.02, f"the bars cover {bars:.1%} of the picture"
     assert class_totals(graded["rows"])["students"] == 6
 
 
@@ -327,11 +389,18 @@ def test_summary_of_a_tiny_class():
              status="failed", message="x  is\nwrong"),
         dict(student="d", notebook="n", question="q1", points=0, max_points=2,
              status="timed out", message="ran too long"),
+        *(dict(student=s, notebook="n", question="q1", points=0, max_points=2,
+               status="unreadable", message="not a notebook") for s in "efg"),
     ]
     (q,) = summarize(rows)
-    assert q["mean_points"] == 0.5 and q["full_marks_share"] == 0.25
+    assert q["mean_points"] == pytest.approx(2 / 7) and q["full_marks_share"] == 1 / 7
     assert (q["most_common_failure"], q["most_common_failure_count"]) == ("x is wrong", 2)
-    assert (q["passed"], q["failed"], q["timed out"]) == (1, 2, 1)
+    assert (q["passed"], q["failed"], q["timed out"], q["unreadable"]) == (1, 2, 1, 3)
+    rows[3]["message"] = "x is wrong"
+    rows[3]["status"] = rows[2]["status"] = "not implemented"  # a tie: 1 failed, 1 stub
+    rows[2]["message"] = "stub"
+    (q,) = summarize([*rows, {**rows[2], "student": "h"}])
+    assert (q["most_common_failure"], q["most_common_failure_count"]) == ("x is wrong", 2)
 
 
 # --- layouts and bad input (no kernel) ------------------------------------------------
@@ -432,7 +501,7 @@ def test_cli_bad_input_is_one_line_no_traceback(tmp_path):
         [sys.executable, "-m", "dlcourse_instructor.cli", "grade", "--source",
          str(tmp_path / "src" / "n1.ipynb"), str(tmp_path / "subs"), "--out",
          str(tmp_path / "g.csv"), *UNSANDBOXED],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     last = proc.stderr.splitlines()[-1]  # after --unsandboxed's warning, if any

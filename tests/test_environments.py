@@ -35,13 +35,15 @@ REQ_DIR = ROOT / "requirements"
 BINDER = ROOT / "binder"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
+# The instructor tools are their own distribution (instructor/): students never install it.
+INSTRUCTOR = tomllib.loads((ROOT / "instructor" / "pyproject.toml").read_text())["project"]
 # Python minor versions considered: 3.8 .. 3.15.
 MINORS = [Version(f"3.{m}") for m in range(8, 16)]
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Tools that must never reach a student's Binder.
 TOOLING = {
     "jupyter-book", "myst-nb", "sphinx", "pytest", "pytest-xdist", "nbval", "nbstripout",
-    "playwright", "ruff", "mypy", "nbformat", "nbclient",
+    "playwright", "ruff", "mypy", "nbformat", "nbclient", "nbgrader", "dlcourse-instructor",
 }  # fmt: skip
 
 
@@ -209,8 +211,8 @@ def test_root_requirements_include_every_set():
     included = sorted(v for k, v in top if k == "include")
     assert included == [p.resolve() for p in sets], "requirements.txt must -r every set"
     editable = [v for k, v in top if k == "editable"]
-    assert editable == [".[instructor]"], (
-        "requirements.txt installs the package with -e"
+    assert editable == [".", "./instructor"], (
+        "requirements.txt installs the learner's and the instructor's packages with -e"
     )
     for path in sets:
         pins(path)  # every entry pinned (==), no name pinned twice differently
@@ -316,11 +318,10 @@ def distributions_of(module: str) -> set[str]:
 
 
 def package_files():
-    files = sorted((ROOT / "dlcourse").rglob("*.py"))
-    instructor = [
-        p for p in files if "grading" in p.relative_to(ROOT).parts or p.name == "cli.py"
-    ]
-    return [p for p in files if p not in instructor], instructor
+    """The learner's package files and the instructor's (a separate distribution)."""
+    learner = sorted((ROOT / "dlcourse").rglob("*.py"))
+    instructor = sorted((ROOT / "instructor" / "dlcourse_instructor").rglob("*.py"))
+    return learner, instructor
 
 
 def declared(requirements) -> set[str]:
@@ -341,25 +342,17 @@ def test_every_runtime_import_is_declared_in_pyproject():
     )
 
 
-def test_instructor_tools_imports_are_in_the_extra():
-    from dlcourse import cli
-
+def test_instructor_tools_imports_are_declared():
+    """Everything dlcourse_instructor imports is declared by its own distribution (or comes
+    with dlcourse, which it depends on)."""
     _, instructor = package_files()
-    deps = declared(PROJECT["dependencies"])
-    extra = declared(PROJECT["optional-dependencies"]["instructor"])
+    deps = declared(INSTRUCTOR["dependencies"])
+    assert "dlcourse" in deps
+    deps |= declared(PROJECT["dependencies"])
     modules = third_party(imported_modules(instructor))
-    undeclared = {
-        m: sorted(f) for m, f in modules.items() if not distributions_of(m) & deps
-    }
-    missing = {m: f for m, f in undeclared.items() if not distributions_of(m) & extra}
-    assert not missing, (
-        f"the instructor tools import, undeclared in [instructor]: {missing}"
-    )
-    # The CLI's install hint checks for exactly these modules.
-    lacking = sorted(set(undeclared) - set(cli.INSTRUCTOR_MODULES))
-    assert not lacking, f"dlcourse_instructor.cli.INSTRUCTOR_MODULES lacks {lacking}"
-    for module in cli.INSTRUCTOR_MODULES:
-        assert distributions_of(module) & extra, f"{module} is not in the extra"
+    modules.pop("dlcourse_instructor", None)
+    missing = {m: sorted(f) for m, f in modules.items() if not distributions_of(m) & deps}
+    assert not missing, f"dlcourse_instructor imports, undeclared: {missing}"
 
 
 def test_dependency_ranges_admit_the_pins():
@@ -368,7 +361,11 @@ def test_dependency_ranges_admit_the_pins():
     torch = makefile_torch()
     groups = [
         ("dependencies", PROJECT["dependencies"], student),
-        ("instructor", PROJECT["optional-dependencies"]["instructor"], instructor),
+        (
+            "dlcourse-instructor",
+            [r for r in INSTRUCTOR["dependencies"] if Requirement(r).name != "dlcourse"],
+            {**student, **instructor},
+        ),
     ]
     for group, requirements, pinned in groups:
         for text in requirements:

@@ -1,15 +1,17 @@
-"""`pip install` of the package, non-editable, in a clean virtual environment, as a learner does.
+"""`pip install` of the packages, non-editable, in a clean virtual environment, as users do.
 
-The package is built from a copy of its sources (pyproject.toml, README.md, dlcourse/) into a
-wheel, installed into a new virtualenv without system site-packages (torch==2.13.0 first, as
-the README says), and used from an empty directory, far from the repository:
+The learner's package is built from a copy of its sources (pyproject.toml, README.md,
+dlcourse/) into a wheel, installed into a new virtualenv without system site-packages
+(torch==2.13.0 first, as the README says), and used from an empty directory, far from the
+repository:
 
-- without the extra, `dlcourse release` / `dlcourse grade` print the one-sentence install hint
-  and exit non-zero (no traceback);
-- with `dlcourse[instructor]`, a chapter (book/02_activations.ipynb) and a *solved* exercise
-  (exercises/01_neuron.ipynb, reference solutions and hidden tests) run without error on that
-  environment's kernel, importing the installed package; `dlcourse release` writes a student copy
-  that holds no solution.
+- a chapter (book/02_activations.ipynb) and a *solved* student notebook (the practice copy of
+  exercise 1 with the reference answers typed in) run without error on that environment's
+  kernel, importing the installed package;
+- the learner's install has no instructor tools: no `dlcourse` command, no
+  `dlcourse_instructor` (the hidden tests live there);
+- the instructor's distribution (instructor/, also built into a wheel) installs beside it, and
+  its `dlcourse release` writes a student copy that holds no solution.
 
 The versions installed are the pins of requirements/student.txt and instructor.txt (given to pip
 as constraints), so the test is reproducible and pip's cache makes it quick: about 2 minutes
@@ -30,7 +32,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = "torch==2.13.0"  # the Makefile's pin
-HINT = 'pip install "dlcourse[instructor]"'
 
 # Executes notebooks with nbclient on the venv's own kernel; a last cell reports where the
 # kernel's Python and dlcourse live.
@@ -177,50 +178,35 @@ def install():
         _pip(
             venv, wheel, "-c", ROOT / "requirements" / "student.txt", cwd=work, env=env
         )
-        cli = {
-            "release": _run(
-                [
-                    venv / "bin" / "dlcourse",
-                    "release",
-                    ROOT / "exercises" / "01_neuron.ipynb",
-                    "--out",
-                    work / "release",
-                ],
-                cwd=work,
-                env=env,
-                check=False,
-            ),
-            "grade": _run(
-                [
-                    venv / "bin" / "dlcourse",
-                    "grade",
-                    ROOT / "exercises" / "01_neuron.ipynb",
-                    ROOT / "student" / "01_neuron.ipynb",
-                    "--out",
-                    work / "grades.csv",
-                ],
+        learner_only = {
+            "command": (venv / "bin" / "dlcourse").exists(),
+            "import": _run(
+                [venv / "bin" / "python", "-c", "import dlcourse_instructor"],
                 cwd=work,
                 env=env,
                 check=False,
             ),
         }
-        _pip(
-            venv,
-            f"dlcourse[instructor] @ {wheel.as_uri()}",
-            "-c",
-            ROOT / "requirements" / "student.txt",
-            "-c",
-            ROOT / "requirements" / "instructor.txt",
-            cwd=work,
+        shutil.copytree(
+            ROOT / "instructor",
+            src / "instructor",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build"),
+        )
+        _run(
+            [venv / "bin" / "python", "-m", "pip", "wheel", "--no-deps", "-w",
+             tmp / "dist", src / "instructor"],
+            cwd=tmp,
             env=env,
         )
+        (instructor_wheel,) = (tmp / "dist").glob("dlcourse_instructor-*.whl")
         yield {
             "venv": venv,
             "work": work,
             "env": env,
             "wheel": wheel,
+            "instructor_wheel": instructor_wheel,
             "build_log": build.stdout + build.stderr,
-            "cli_without_extra": cli,
+            "learner_only": learner_only,
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -238,28 +224,44 @@ def test_wheel_builds_without_deprecation_warnings_and_declares_python(install):
         meta = z.read(meta_name).decode()
     assert "Requires-Python: >=3.11" in meta
     assert "License-Expression: MIT" in meta
-    assert "Provides-Extra: instructor" in meta
 
 
-def test_without_the_extra_the_commands_say_how_to_install_it(install):
-    for command, proc in install["cli_without_extra"].items():
-        said = proc.stdout + proc.stderr
-        assert proc.returncode != 0, (
-            f"dlcourse {command} without the extra exited 0:\n{said}"
+def test_the_learners_install_has_no_instructor_tools(install):
+    learner = install["learner_only"]
+    assert not learner["command"], "pip install dlcourse gave a `dlcourse` command"
+    assert learner["import"].returncode != 0, "dlcourse_instructor is importable"
+    assert "No module named 'dlcourse_instructor'" in learner["import"].stderr
+
+
+def _solved_student_copy(target: Path) -> None:
+    """The practice copy of exercise 1 with the reference answers typed in, as a student would."""
+    import nbformat
+
+    source = nbformat.read(ROOT / "exercises" / "01_neuron.ipynb", as_version=4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: "\n".join(
+            ln for ln in c.source.splitlines() if "### " not in ln
         )
-        assert "Traceback" not in said, f"dlcourse {command}:\n{said}"
-        assert HINT in said, f"dlcourse {command} does not say {HINT!r}:\n{said}"
-        assert len(said.strip().splitlines()) == 1, f"dlcourse {command}:\n{said}"
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    copy = nbformat.read(ROOT / "student" / "01_neuron.ipynb", as_version=4)
+    for cell in copy.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+    nbformat.write(copy, target)
 
 
-def test_chapter_and_solved_exercise_run_on_the_installed_package(install):
+def test_chapter_and_solved_student_notebook_run_on_the_installed_package(install):
     work, venv = install["work"], install["venv"]
-    notebooks = [
-        ROOT / "book" / "02_activations.ipynb",
-        ROOT / "exercises" / "01_neuron.ipynb",
-    ]
-    for nb in notebooks:  # only the notebooks, nothing else of the repository
-        shutil.copy2(nb, work / nb.name)
+    notebooks = [ROOT / "book" / "02_activations.ipynb", work / "01_neuron.ipynb"]
+    # only the notebooks, nothing else of the repository
+    shutil.copy2(notebooks[0], work / notebooks[0].name)
+    _solved_student_copy(notebooks[1])
+    # What runs the notebooks, as Jupyter would for the student (not part of dlcourse).
+    _pip(venv, "nbclient", "nbformat", "ipykernel", "-c", ROOT / "requirements" / "instructor.txt",
+         cwd=work, env=install["env"])
     (work.parent / "run_notebooks.py").write_text(RUNNER)
     proc = _run(
         [
@@ -283,6 +285,16 @@ def test_chapter_and_solved_exercise_run_on_the_installed_package(install):
 
 def test_release_writes_a_student_copy_without_solutions(install):
     work = install["work"]
+    _pip(
+        install["venv"],
+        install["instructor_wheel"],
+        "-c",
+        ROOT / "requirements" / "student.txt",
+        "-c",
+        ROOT / "requirements" / "instructor.txt",
+        cwd=work,
+        env=install["env"],
+    )
     _run(
         [
             install["venv"] / "bin" / "dlcourse",

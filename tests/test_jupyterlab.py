@@ -397,9 +397,12 @@ def _menu(page, menu: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=exact(item)).click()
 
 
+# A folded cell (the practice copy's reference solutions) shows a placeholder, no prompt:
+# it counts as run once its placeholder is there.
 PROMPTS = """
 panel => Array.from(document.querySelectorAll(panel + ' .jp-CodeCell')).map(
-  cell => (cell.querySelector('.jp-InputPrompt') || {}).textContent || '')
+  cell => cell.querySelector('.jp-InputPlaceholder') ? '[0]:'
+        : ((cell.querySelector('.jp-InputPrompt') || {}).textContent || ''))
 """
 
 

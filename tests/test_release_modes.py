@@ -209,6 +209,32 @@ def test_practice_copy_registers_the_solutions_after_the_checkers_import():
     assert BEGIN_SOLUTION not in cell.source and END_SOLUTION not in cell.source
 
 
+TRICKY = [  # quotes, backslashes, both kinds of triple quotes
+    'def f(s):\n    """Doc."""\n    return s.replace("\\n", "\\t")',
+    "x = '''a'''\ny = \"\"\"b\"\"\"  # both",
+    "path = r'C:\\temp\\'",
+]
+
+
+def test_practice_cell_registers_any_code_exactly():
+    cells = [
+        nbformat.v4.new_code_cell("from dlcourse.exercises.ch99 import q1, q2, q3")
+    ]
+    for i, code in enumerate(TRICKY, 1):
+        meta = {"grade_id": f"q{i}_answer", "solution": True, "grade": False}
+        source = f"{BEGIN_SOLUTION}\n{code}\n{END_SOLUTION}"
+        cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta}))
+    practice = release_notebook(nbformat.v4.new_notebook(cells=cells))
+    call = next(
+        n
+        for n in ast.walk(ast.parse(practice.cells[1].source))
+        if isinstance(n, ast.Call)
+    )
+    chapter, registered = (ast.literal_eval(arg) for arg in call.args)
+    assert chapter == "ch99"
+    assert [registered[f"q{i}"].strip("\n") for i in (1, 2, 3)] == TRICKY
+
+
 def _run(nb, tmp_path, extra: str):
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # a copy, as on disk
     nb.cells.append(nbformat.v4.new_code_cell(extra))

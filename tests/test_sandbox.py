@@ -59,8 +59,12 @@ class Box:
         self.kc = BlockingKernelClient(parent=self.km)
         self.kc.load_connection_info(self.km.get_connection_info())
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
         self.stopped = False
+        try:
+            self.kc.wait_for_ready(timeout=60)
+        except BaseException:
+            self.stop()
+            raise
 
     def run(self, code: str, timeout: float = 60) -> dict:
         """Execute ``code``; its stdout, and the error's name and value if it raised."""
@@ -110,20 +114,26 @@ def box(bubblewrap, tmp_path_factory):
 
 
 @pytest.fixture
-def new_box(bubblewrap, tmp_path):
-    """Start sandboxed kernels of one's own (stopped at the end if still running)."""
-    boxes: list[Box] = []
+def boxes(tmp_path):
+    """Start kernels of one's own (stopped at the end if still running)."""
+    started: list[Box] = []
 
     def make(limits: Limits = Limits(), sandboxed: bool = True) -> Box:
-        d = tmp_path / f"grade{len(boxes)}"
+        d = tmp_path / f"grade{len(started)}"
         d.mkdir()
         b = Box(d, limits, sandboxed)
-        boxes.append(b)
+        started.append(b)
         return b
 
     yield make
-    for b in boxes:
+    for b in started:
         b.stop()
+
+
+@pytest.fixture
+def new_box(bubblewrap, boxes):
+    """Start sandboxed kernels of one's own."""
+    return boxes
 
 
 # -------------------------------------------------------------------------- processes seen
@@ -372,11 +382,17 @@ def test_read_only_system_writable_workdir_and_private_tmp(box):
                 result[name] = "written"
             except OSError as e:
                 result[name] = type(e).__name__
+            # mounted read-only (not merely owned by another user)
+            if os.statvfs(place).f_flag & os.ST_RDONLY:
+                result[name] += ", read-only mount"
         print(json.dumps(result))
         """
     )
     writable = {"workdir", "tmp", "shm"}
     assert {k for k, v in got.items() if v == "written"} == writable, got
+    assert [
+        k for k in places if k not in writable and "read-only" not in got[k]
+    ] == [], got
     assert (box.work / marker).exists()  # the workdir is the grader's folder
     assert not Path("/tmp", marker).exists()  # the sandbox's /tmp is its own
     for name, place in places.items():
@@ -389,7 +405,14 @@ def test_environment_is_clean_and_privileges_gone(box):
         """
         import json, os
         status = dict(line.split(":", 1) for line in open("/proc/self/status"))
-        print(json.dumps(dict(env=dict(os.environ), uid=os.getuid(), gid=os.getgid(),
+        environs = []  # what any process of the sandbox (bubblewrap's PID 1 too) was given
+        for p in os.listdir("/proc"):
+            try:
+                environs.append(open(f"/proc/{p}/environ", "rb").read().decode())
+            except OSError:
+                pass
+        print(json.dumps(dict(env=dict(os.environ), environs=environs,
+                              uid=os.getuid(), gid=os.getgid(),
                               groups=os.getgroups(), cap_eff=status["CapEff"].strip(),
                               cap_prm=status["CapPrm"].strip(),
                               no_new_privs=status["NoNewPrivs"].strip())))
@@ -397,6 +420,7 @@ def test_environment_is_clean_and_privileges_gone(box):
     )
     env = got["env"]
     assert SECRET_ENV not in env
+    assert not any(SECRET_ENV in e for e in got["environs"])
     assert env["MPLBACKEND"] == "Agg"
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
     assert env["HOME"] == "/tmp"
@@ -420,6 +444,34 @@ def test_interrupt_reaches_the_kernel(box):
     assert reply["content"]["ename"] == "KeyboardInterrupt"
     assert time.monotonic() - start < 5
     assert box.run("1 + 1")["status"] == "ok"
+
+
+def test_restart_is_a_fresh_sandbox_and_follows_no_planted_link(new_box, tmp_path):
+    """The grader restarts a kernel that ignores an interrupt. The connection file lies in
+    the folder shared with the sandbox: a link planted there must not make the grader (root)
+    hand a file of its own to the sandbox's uid."""
+    victim = tmp_path / "victim"
+    victim.write_text("the grader's file")
+    victim.chmod(0o600)
+    b = new_box()
+    old = b.pid_namespace()
+    conn = b.km.connection_file
+    b.run(
+        f"""
+        import os
+        os.unlink({conn!r})
+        os.symlink({str(victim)!r}, {conn!r})
+        """
+    )
+    run_sync(b.km.restart_kernel)(now=True)
+    b.kc.wait_for_ready(timeout=60)
+    assert b.run("x = 1 + 1")["status"] == "ok"
+    assert b.pid_namespace() != old
+    assert _pids_in_namespace(old) == []
+    st = victim.stat()
+    assert (st.st_uid, st.st_mode & 0o777) == (os.getuid(), 0o600)
+    assert victim.read_text() == "the grader's file"
+    assert not os.path.islink(conn)
 
 
 # ---------------------------------------------------------------------------------- limits
@@ -543,7 +595,8 @@ def test_nothing_survives_stop(new_box):
 
 def test_what_the_sandbox_leaves_can_be_removed(new_box, tmp_path):
     victim = tmp_path / "victim"
-    victim.mkdir(mode=0o755)
+    victim.mkdir()
+    victim.chmod(0o555)
     b = new_box()
     b.run(
         f"""
@@ -559,7 +612,7 @@ def test_what_the_sandbox_leaves_can_be_removed(new_box, tmp_path):
     b.stop()
     shutil.rmtree(b.tmp)  # what the grader does with its temporary folder
     assert not b.tmp.exists()
-    assert (victim.stat().st_mode & 0o777) == 0o755  # a link was never followed
+    assert (victim.stat().st_mode & 0o777) == 0o555  # a link was never followed
 
 
 # ----------------------------------------------------------------- failures and the opt-out
@@ -630,10 +683,11 @@ def test_cli_refuses_without_bubblewrap_unless_unsandboxed(
     assert "without a sandbox" in capsys.readouterr().err
 
 
-def test_unsandboxed_kernel_is_todays_plain_kernel(new_box):
+def test_unsandboxed_kernel_is_todays_plain_kernel(boxes):
+    """--unsandboxed (a machine without bubblewrap): a plain kernel with RLIMIT_AS."""
     import resource
 
-    b = new_box(Limits(memory_mb=1536), sandboxed=False)
+    b = boxes(Limits(memory_mb=1536), sandboxed=False)
     got = b.json(
         """
         import json, os, resource
@@ -690,9 +744,13 @@ def test_unprivileged_sandbox_counts_only_its_own_processes(bubblewrap, monkeypa
             text=True,
             timeout=60,
         )
-        assert (
-            "forked" not in host.stdout
-        )  # outside a sandbox the same limit bites at once
+        # outside a sandbox the same limit bites at once
+        assert "forked" not in host.stdout
+        if "--disable-userns" in sandbox._options():
+            # and no user namespace of its own inside (where it would be "root" again)
+            nested = [*bwrap[: bwrap.index("--")], "--", "unshare", "--user", "true"]
+            run = subprocess.run([*user, *nested], capture_output=True, text=True)
+            assert run.returncode != 0, "a nested user namespace was allowed"
     finally:
         for p in others:
             p.kill()

@@ -112,31 +112,31 @@ class Question:
         the autograder passes an ``observe`` that asks the student's sandboxed kernel.
         """
         kind = "hidden test" if hidden else "check"
-        tests = list(tests)
-        test: Check | None = None
-        try:
-            for test in tests:
-                test.judge(observe(test), self.variable)
-        except NotImplementedError as err:
-            undefined = "is not defined" in str(err)
-            raise self._not_implemented(
-                f"`{self.variable}` is not defined yet: write it, then run its cell "
-                "before this one"
-                if undefined
-                else ""
-            ) from None
-        except AssertionError as err:
-            # A hidden check never shows its inputs or expected values: only what it is about.
-            detail = (test.about if test else "") or "a wrong result" if hidden else err
-            raise AssertionError(
-                f"{self.name}: `{self.variable}` fails a {kind}: {detail}"
-            ) from None
-        except Exception as err:  # a check that could not even run on this answer
-            detail = _crashed(
-                "checking it", {"type": type(err).__name__, "message": str(err)}
-            )
-            msg = f"{self.name}: `{self.variable}` fails a {kind}: {detail}"
-            raise AssertionError(msg) from None
+        for test in tests:
+            # Outside the try: the grader's own outcomes (a timeout…) pass through.
+            observation = observe(test)
+            try:
+                test.judge(observation, self.variable)
+            except NotImplementedError as err:
+                undefined = "is not defined" in str(err)
+                raise self._not_implemented(
+                    f"`{self.variable}` is not defined yet: write it, then run its cell "
+                    "before this one"
+                    if undefined
+                    else ""
+                ) from None
+            except AssertionError as err:
+                # A hidden check never shows its inputs or expected values, only its topic.
+                detail = (test.about or "a wrong result") if hidden else err
+                raise AssertionError(
+                    f"{self.name}: `{self.variable}` fails a {kind}: {detail}"
+                ) from None
+            except Exception as err:  # a check that could not even run on this answer
+                detail = _crashed(
+                    "checking it", {"type": type(err).__name__, "message": str(err)}
+                )
+                msg = f"{self.name}: `{self.variable}` fails a {kind}: {detail}"
+                raise AssertionError(msg) from None
 
     def check(self, namespace: Mapping[str, Any] | None = None) -> None:
         """Run the visible tests on the notebook's ``variable``: print ✓, or raise if wrong.

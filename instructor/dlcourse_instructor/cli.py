@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument(
         "--resume",
         action="store_true",
-        help="skip (student, notebook) pairs already graded in the gradebook",
+        help="skip (student, notebook) pairs already graded in the gradebook (not those "
+        "whose rows all say 'not submitted' or 'grader error')",
     )
     gr.add_argument(
         "--unsandboxed",

@@ -128,6 +128,8 @@ def grade(
     file skipped (default: :func:`warnings.warn`). ``grader`` (a function like
     :func:`grade_submission`, importable by name) runs in the workers. Returns the
     gradebook's rows. Bad input raises :class:`GradingInputError` before anything is graded.
+    The workers are started by ``multiprocessing`` (fork server): a script that calls this
+    must do so under ``if __name__ == "__main__":``.
     """
     if jobs < 1:
         raise GradingInputError(f"--jobs must be at least 1, not {jobs}")
@@ -151,6 +153,11 @@ def grade(
         raise GradingInputError(
             f"the gradebook {out} cannot be read ({exc}); move it away"
         ) from None
+    if book and not {"student", "question", "points", "status"} <= set(book[0]):
+        raise GradingInputError(
+            f"{out} is not a gradebook (its columns: {', '.join(map(str, book[0]))}); "
+            "give another --out"
+        )
     done = graded(book) if resume else set()
     todo = [
         s
@@ -176,7 +183,7 @@ def grade(
     def blank(notebook: str, status: str, message: str, ran: bool) -> list[dict]:
         mode = ("bubblewrap" if sandboxed else "off") if ran else ""
         return [
-            Result(None, q.grade_id, 0.0, q.points, status, message).as_row()
+            Result("", q.grade_id, 0.0, q.points, status, message).as_row()
             | {"sandbox": mode}
             for q in sources[notebook][1]
         ]

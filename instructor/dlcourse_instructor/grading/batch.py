@@ -25,9 +25,11 @@ import sys
 from collections import deque
 from multiprocessing.connection import wait
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 POLL_S = 0.2  # how often the workers' process trees are looked at
+# set in each worker's environment, so whatever it starts carries the worker's pid
+MARK = "DLCOURSE_GRADING_WORKER"
 
 _PRELOAD = ["dlcourse_instructor.grading.execute"]
 
@@ -52,11 +54,13 @@ def _die_with_parent() -> None:
 def _worker(conn, work, args) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     _die_with_parent()
+    os.environ[MARK] = str(os.getpid())
     try:
         message = ("ok", work(*args))
     # a bug in grading one submission ends only that one
     except BaseException as exc:  # noqa: BLE001
         message = ("error", f"{type(exc).__name__}: {exc}"[:500])
+    _kill(psutil.Process().children(recursive=True))  # nothing outlives the submission
     try:
         conn.send(message)
     finally:
@@ -89,20 +93,24 @@ def _death(exitcode) -> str:
 
 
 def _leftovers(job: _Job) -> list[psutil.Process]:
-    """Processes a finished worker left behind: its descendants seen while it ran, and any
-    kernel that names it as parent (``JPY_PARENT_PID``), in case it started after the last look."""
+    """Processes a finished worker left behind: its descendants seen while it ran and, if it
+    died (a worker that ends kills its own), every process that carries its mark."""
     left = [p for p in job.tree.values() if _alive(p)]
-    seen = {p.pid for p in left}
     if job.proc.exitcode != 0:
-        for p in psutil.process_iter():
-            if p.pid in seen or p.pid == os.getpid():
-                continue
-            try:
-                if p.environ().get("JPY_PARENT_PID") == str(job.proc.pid):
-                    left.append(p)
-            except psutil.Error:
-                pass
+        left += _marked({job.proc.pid}, skip={p.pid for p in left})
     return left
+
+
+def _marked(workers: set[int], skip=()) -> list[psutil.Process]:
+    """Live processes started by one of the ``workers`` (their environment says so)."""
+    marks, out = {str(pid) for pid in workers}, []
+    for p in psutil.process_iter():
+        if p.pid in skip or p.pid == os.getpid():
+            continue
+        with contextlib.suppress(psutil.Error):
+            if p.environ().get(MARK) in marks and _alive(p):
+                out.append(p)
+    return out
 
 
 def _alive(p: psutil.Process) -> bool:
@@ -126,6 +134,7 @@ def run_batch(tasks, jobs: int, work, done, poll: float = POLL_S) -> None:
     ctx = _context()
     pending = deque(tasks)
     running: dict[int, _Job] = {}  # sentinel -> job
+    started: set[int] = set()  # every worker's pid
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
@@ -133,6 +142,7 @@ def run_batch(tasks, jobs: int, work, done, poll: float = POLL_S) -> None:
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_worker, args=(send, work, args))
                 proc.start()
+                started.add(proc.pid)
                 send.close()
                 running[proc.sentinel] = _Job(key, proc, recv)
             conns = {j.conn: j for j in running.values() if j.message is None}
@@ -140,12 +150,12 @@ def run_batch(tasks, jobs: int, work, done, poll: float = POLL_S) -> None:
             for job in running.values():
                 job.look()
             for obj in ready:
-                job = conns.get(obj)
-                if job is not None and job.message is None:
+                reader = conns.get(obj)
+                if reader is not None and reader.message is None:
                     try:
-                        job.message = job.conn.recv()
+                        reader.message = reader.conn.recv()
                     except (EOFError, OSError):  # closed without a message
-                        job.message = ("dead", None)
+                        reader.message = ("dead", None)
             for sentinel in [s for s in ready if s in running]:
                 job = running.pop(sentinel)
                 if job.message is None and job.conn.poll():
@@ -171,3 +181,4 @@ def run_batch(tasks, jobs: int, work, done, poll: float = POLL_S) -> None:
             job.proc.kill()
             job.proc.join()
             _kill(_leftovers(job))
+        _kill(_marked(started))  # anything that slipped out of a worker's tree

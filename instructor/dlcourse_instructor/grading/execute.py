@@ -11,7 +11,10 @@ Each submission runs
 
 The test cells of the source are *not* run in the kernel. At each of them the grader asks the
 kernel to observe the question's answer and judges the observations in its own process
-(:mod:`.verdict`), so nothing a submission does in its kernel can forge a pass.
+(:mod:`.verdict`), so nothing a submission does in its kernel can forge a pass. Unlike
+nbgrader, which gives zero to a test cell with any output on stderr (a warning is enough),
+the verdict ignores stderr: a correct answer that warns gets its points (book/instructors.md,
+"nbgrader compatibility").
 
 See chapter: For instructors (book/instructors.md).
 """
@@ -59,6 +62,7 @@ SYSTEM_EXIT = "system exit"
 UNREADABLE = "unreadable"
 SANDBOX_DENIED = "sandbox denied"
 MANUAL = "needs manual grading"
+NOT_SUBMITTED = "not submitted"  # set by the batch (.batch) for a notebook never handed in
 GRADER_ERROR = "grader error"
 
 

@@ -17,6 +17,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from dlcourse_instructor.grading.execute import GRADER_ERROR, NOT_SUBMITTED
+
 COLUMNS = [
     "student",
     "notebook",
@@ -27,7 +29,6 @@ COLUMNS = [
     "message",
     "sandbox",  # "bubblewrap", or "off" when graded with --unsandboxed
 ]
-NOT_SUBMITTED = "not submitted"  # the student handed in no file for this notebook
 
 
 def read_gradebook(path: str | Path) -> list[dict]:
@@ -52,9 +53,14 @@ def graded_students(path: str | Path) -> set[str]:
 
 
 def graded(rows) -> set[tuple[str, str]]:
-    """``(student, notebook)`` pairs already graded (what ``--resume`` skips): rows other
-    than "not submitted" (a notebook handed in since is graded on resume)."""
-    return {(r["student"], r["notebook"]) for r in rows if r["status"] != NOT_SUBMITTED}
+    """``(student, notebook)`` pairs already graded (what ``--resume`` skips): those with a
+    row that is neither "not submitted" (a notebook handed in since is graded on resume) nor
+    "grader error" (a submission whose grading process died is graded again)."""
+    return {
+        (r["student"], r["notebook"])
+        for r in rows
+        if r["status"] not in (NOT_SUBMITTED, GRADER_ERROR)
+    }
 
 
 def same(row, student: str, notebook: str | None) -> bool:

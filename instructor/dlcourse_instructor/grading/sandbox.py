@@ -27,6 +27,12 @@ sandbox (``tmp/kernel``); the kernel is interrupted by a message on its control 
 (a signal to bubblewrap would not reach it). When the kernel ends, bubblewrap's PID 1 dies
 and the kernel takes every process of the namespace with it.
 
+Not enforced: memory in total (``RLIMIT_AS`` is per process, so up to ``max_processes``
+times ``memory_mb`` in principle; a cgroup would bound the sum), the disk used in
+``workdir`` (only each file's size), and, run by root, a user namespace of the
+submission's own inside (bubblewrap's ``--disable-userns`` needs the sandbox to be a user
+namespace itself). ``/proc`` shows the machine's CPUs, memory and mount points.
+
 See chapter: For instructors (book/instructors.md).
 """
 
@@ -351,7 +357,8 @@ def bwrap_args(
     for d in (conn_dir, workdir):  # the only writable places besides /tmp
         args += _mkdirs(str(d), made, covered)
         args += ["--bind", str(d), str(d)]
-    args += ["--chdir", str(workdir)]
+    # bubblewrap's own root (a tmpfs holding the mount points, /etc's files) read-only too
+    args += ["--remount-ro", "/", "--chdir", str(workdir)]
 
     env = {
         "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
@@ -422,21 +429,24 @@ class SandboxedKernelManager(AsyncKernelManager):
     sandbox_log: Path | None = None
     sandbox_dirs: tuple[Path, ...] = ()
 
+    async def _async_pre_start_kernel(self, **kw):
+        # The connection file lies in a folder the sandbox can write to: before a restart it
+        # may have been replaced (by a link, say, which jupyter_client would resolve into the
+        # kernel's command line). Remove whatever is there; jupyter_client writes it afresh
+        # from what this manager knows.
+        try:
+            os.unlink(self.connection_file)
+        except FileNotFoundError:
+            pass
+        self._connection_file_written = False
+        return await super()._async_pre_start_kernel(**kw)
+
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         if self.sandbox_error is not None:
             error = self.sandbox_error
             if isinstance(error, SandboxError):
                 raise SandboxError(str(error))
             raise SandboxError(f"the sandbox could not be prepared: {error}")
-        # The connection file lies in a folder the sandbox can write to: on a restart it
-        # may have been replaced (by a link, say). Write it afresh from what this manager
-        # knows, and never follow a link.
-        try:
-            os.unlink(self.connection_file)
-        except FileNotFoundError:
-            pass
-        self._connection_file_written = False
-        self.write_connection_file()
         if self.sandbox_uid is not None:
             # written 0600 by root: the kernel's uid must read it
             os.chown(
@@ -446,6 +456,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 follow_symlinks=False,
             )
         _preflight(kernel_cmd)
+        kw["env"] = _bwrap_env()
         if self.sandbox_log is not None and "stderr" not in kw:
             log = open(self.sandbox_log, "ab")  # noqa: SIM115 (the child keeps it)
             kw.update(stdout=log, stderr=subprocess.STDOUT)
@@ -455,6 +466,13 @@ class SandboxedKernelManager(AsyncKernelManager):
                 log.close()
         else:
             await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def _bwrap_env() -> dict[str, str]:
+    """bubblewrap's own environment: none of the grader's (bubblewrap is PID 1 inside, and
+    a sandbox run by an ordinary user could read its /proc/1/environ); the kernel's is set
+    by ``--clearenv``/``--setenv``."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
 
 
 def _preflight(kernel_cmd: list[str]) -> None:

@@ -8,8 +8,11 @@ Written next to the gradebook ``grades.csv``:
 * ``grades.summary.md``: the same table in Markdown, the class's totals and the histogram;
 * ``grades.histogram.png``: the histogram of the students' totals over all notebooks.
 
-A failure is a row whose status is not "passed" and has a message; the most common one is
-the message most students got (the first in gradebook order on a tie).
+A failure is a row with a message whose status says something about the answer: not
+"passed", and none of :data:`NOT_ABOUT_THE_ANSWER` ("unreadable", "not submitted", "grader
+error", "needs manual grading": they say the same for every question of a notebook). The most
+common failure is the message most students got; on a tie, a "failed" one (a wrong answer)
+before the others, then the first in gradebook order.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ STATUS_ORDER = [
     "needs manual grading",
     "grader error",
 ]
+NOT_ABOUT_THE_ANSWER = {
+    "unreadable",
+    "not submitted",
+    "grader error",
+    "needs manual grading",
+}
 FIXED = [
     "notebook",
     "question",
@@ -65,12 +74,21 @@ def summarize(rows) -> list[dict]:
     out = []
     for (notebook, question), group in groups.items():
         max_points = max(float(r["max_points"]) for r in group)
-        failures = Counter(
-            " ".join(str(r["message"]).split())
-            for r in group
-            if r["status"] != "passed" and str(r.get("message") or "").strip()
+        failures: Counter = Counter()
+        wrong: set[str] = set()  # messages of "failed" rows
+        for r in group:
+            text = " ".join(str(r.get("message") or "").split())
+            if (
+                text
+                and r["status"] != "passed"
+                and r["status"] not in NOT_ABOUT_THE_ANSWER
+            ):
+                failures[text] += 1
+                if r["status"] == "failed":
+                    wrong.add(text)
+        message, count = max(
+            failures.items(), key=lambda mc: (mc[1], mc[0] in wrong), default=("", 0)
         )
-        message, count = failures.most_common(1)[0] if failures else ("", 0)
         full = sum(
             1 for r in group if max_points > 0 and float(r["points"]) >= max_points
         )
@@ -140,8 +158,9 @@ def markdown(rows, title: str = "", histogram: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def text(rows, width: int = 60) -> str:
-    """The summary for a terminal: one line per question, failures shortened to ``width``."""
+def text(rows, width: int = 88) -> str:
+    """The summary for a terminal, lines of at most ``width`` characters: per question its
+    mean and share of full marks, its counts per status and its most common failure."""
     cls = class_totals(rows)
     out = [
         (
@@ -150,20 +169,20 @@ def text(rows, width: int = 60) -> str:
             f"highest {cls['max']:g})"
         )
     ]
-    table = summarize(rows)
-    label = [f"{q['notebook']}/{q['question']}".lstrip("/") for q in table]
-    pad = max(map(len, label), default=0)
-    for name, q in zip(label, table):
-        counts = ", ".join(f"{q[s]} {s}" for s in statuses(rows) if q.get(s))
-        line = (
-            f"  {name:<{pad}}  mean {q['mean_points']:.3g}/{q['max_points']:g}, "
-            f"full marks {100 * q['full_marks_share']:.0f} %  [{counts}]"
+    names = statuses(rows)
+    for q in summarize(rows):
+        name = f"{q['notebook']}/{q['question']}".lstrip("/")
+        out.append(
+            f"  {name}: mean {q['mean_points']:.3g}/{q['max_points']:g}, "
+            f"full marks {100 * q['full_marks_share']:.0f} %"
         )
+        out.append("      " + ", ".join(f"{q[s]} {s}" for s in names if q.get(s)))
         if q["most_common_failure"]:
-            msg = q["most_common_failure"]
-            msg = msg if len(msg) <= width else msg[: width - 1] + "…"
-            line += f"\n  {'':<{pad}}  most common failure (×{q['most_common_failure_count']}): {msg}"
-        out.append(line)
+            line = (
+                f"      most common failure (×{q['most_common_failure_count']}): "
+                f"{q['most_common_failure']}"
+            )
+            out.append(line if len(line) <= width else line[: width - 1] + "…")
     return "\n".join(out)
 
 
@@ -171,6 +190,7 @@ def histogram(rows, path: str | Path, title: str = "") -> Path:
     """A PNG histogram of the students' totals (Agg, no pyplot: no global state touched)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     tot = totals(rows)
     points = sorted(p for p, _ in tot.values())
@@ -195,7 +215,7 @@ def histogram(rows, path: str | Path, title: str = "") -> Path:
     ax.set_xlim(bins[0], bins[-1])
     ax.set_xlabel(f"total points (out of {top:g})")
     ax.set_ylabel("students")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     head = f"{title}: " if title else ""
     ax.set_title(
         f"{head}totals of n = {cls['students']} students, mean {cls['mean']:.3g}"
