@@ -41,11 +41,17 @@ def role(proc: psutil.Process) -> tuple[str, str | None]:
         return "gone", None
     if name == "bwrap":
         return "sandbox", None
-    conn = next((b for a, b in itertools.pairwise(args) if a == "-f" and b.endswith(".json")), None)
+    conn = next(
+        (b for a, b in itertools.pairwise(args) if a == "-f" and b.endswith(".json")),
+        None,
+    )
     if conn:
         return "kernel", conn
     if any("forkserver" in a for a in args):
-        return "worker", None  # the fork server and the workers it forks share its command
+        return (
+            "worker",
+            None,
+        )  # the fork server and the workers it forks share its command
     return "other", None
 
 
@@ -55,7 +61,9 @@ class Sampler(threading.Thread):
         self.proc, self.every = psutil.Process(pid), every
         self.halt = threading.Event()
         self.samples = []  # (t, grader RSS, workers' RSS, largest worker RSS, total RSS, kernels)
-        self.kernels: dict[str, dict] = {}  # connection file -> first/last seen, peak RSS
+        self.kernels: dict[
+            str, dict
+        ] = {}  # connection file -> first/last seen, peak RSS
 
     def run(self):
         while not self.halt.is_set():
@@ -94,9 +102,13 @@ def main() -> int:
     parser.add_argument("--source", default=str(ROOT / "exercises" / "01_neuron.ipynb"))
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--every", type=float, default=0.1, help="seconds between samples")
+    parser.add_argument(
+        "--every", type=float, default=0.1, help="seconds between samples"
+    )
     parser.add_argument("--unsandboxed", action="store_true")
-    parser.add_argument("--keep", metavar="DIR", help="copy the gradebook, summary and samples here")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="copy the gradebook, summary and samples here"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-class-"))
     try:
@@ -105,13 +117,24 @@ def main() -> int:
         for i in range(args.n):
             shutil.copy(args.source, subs / f"student{i:03d}.ipynb")
         out = tmp / "out" / "grades.csv"
-        cmd = [sys.executable, "-m", "dlcourse_instructor.cli", "grade", args.source,
-               str(subs), "--out", str(out), "--jobs", str(args.jobs)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "dlcourse_instructor.cli",
+            "grade",
+            args.source,
+            str(subs),
+            "--out",
+            str(out),
+            "--jobs",
+            str(args.jobs),
+        ]
         if args.unsandboxed:
             cmd.append("--unsandboxed")
         t0 = time.monotonic()
-        grader = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, cwd=ROOT)
+        grader = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
+        )
         sampler = Sampler(grader.pid, args.every)
         sampler.start()
         done: list[float] = []  # when each submission's rows were written
@@ -127,13 +150,18 @@ def main() -> int:
         sampler.join()
         if code != 0 or len(done) != args.n:
             print("\n".join(tail[-20:]))
-            print(f"dlcourse grade exited with {code} after {len(done)} of {args.n} submissions")
+            print(
+                f"dlcourse grade exited with {code} after {len(done)} of {args.n} submissions"
+            )
             return 1
         from dlcourse_instructor.grading import read_gradebook
 
         rows = read_gradebook(out)
         got, total = sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
-        s, kernels = sampler.samples, sorted(sampler.kernels.values(), key=lambda k: k["first"])
+        s, kernels = (
+            sampler.samples,
+            sorted(sampler.kernels.values(), key=lambda k: k["first"]),
+        )
         k = max(1, min(50, args.n // 2))  # the first and the last k submissions
         first, last = (t0, done[k - 1]), (done[-k - 1] if k < args.n else t0, done[-1])
         peaks = [k["peak"] / MiB for k in kernels]
@@ -153,15 +181,27 @@ def main() -> int:
                 "grader_and_all_children": round(max(x[4] for x in s) / MiB, 1),
             },
             f"first_{k}_vs_last_{k}_mib": {
-                "grader_peak": [round(window(s, *first, 1), 1), round(window(s, *last, 1), 1)],
-                "all_processes_peak": [round(window(s, *first, 4), 1),
-                                       round(window(s, *last, 4), 1)],
-                "kernel_peak_median": [round(statistics.median(peaks[:k]), 1),
-                                       round(statistics.median(peaks[-k:]), 1)],
-                "kernel_peak_max": [round(max(peaks[:k]), 1), round(max(peaks[-k:]), 1)],
+                "grader_peak": [
+                    round(window(s, *first, 1), 1),
+                    round(window(s, *last, 1), 1),
+                ],
+                "all_processes_peak": [
+                    round(window(s, *first, 4), 1),
+                    round(window(s, *last, 4), 1),
+                ],
+                "kernel_peak_median": [
+                    round(statistics.median(peaks[:k]), 1),
+                    round(statistics.median(peaks[-k:]), 1),
+                ],
+                "kernel_peak_max": [
+                    round(max(peaks[:k]), 1),
+                    round(max(peaks[-k:]), 1),
+                ],
             },
-            f"seconds_first_{k}_vs_last_{k}": [round(first[1] - first[0], 1),
-                                              round(last[1] - last[0], 1)],
+            f"seconds_first_{k}_vs_last_{k}": [
+                round(first[1] - first[0], 1),
+                round(last[1] - last[0], 1),
+            ],
         }
         print("\n".join(tail[-3:]))
         for key, value in report.items():
@@ -171,9 +211,17 @@ def main() -> int:
             keep.mkdir(parents=True, exist_ok=True)
             for f in out.parent.iterdir():
                 shutil.copy(f, keep / f.name)
-            (keep / "samples.json").write_text(json.dumps(
-                {"report": report, "t0": t0, "done": done, "samples": s,
-                 "kernels": kernels}))
+            (keep / "samples.json").write_text(
+                json.dumps(
+                    {
+                        "report": report,
+                        "t0": t0,
+                        "done": done,
+                        "samples": s,
+                        "kernels": kernels,
+                    }
+                )
+            )
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -38,8 +38,12 @@ from dlcourse_instructor.grading import grade, sandbox  # noqa: E402
 
 def student_compute(source: Path, workdir: Path) -> float:
     """Seconds to run every cell of ``source`` in an already started kernel."""
-    client = NotebookClient(nbformat.read(source, as_version=4), timeout=120,
-                            kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nbformat.read(source, as_version=4),
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
     with client.setup_kernel():
         t0 = time.perf_counter()
         for i, cell in enumerate(client.nb.cells):
@@ -48,14 +52,20 @@ def student_compute(source: Path, workdir: Path) -> float:
         return time.perf_counter() - t0
 
 
-def bench_dlcourse(source: Path, subs: list[Path], out: Path, jobs: int, sandboxed: bool):
+def bench_dlcourse(
+    source: Path, subs: list[Path], out: Path, jobs: int, sandboxed: bool
+):
     """(seconds per submission, points, max points) of one `grade` run."""
     for f in out.parent.glob(out.stem + "*"):
         f.unlink()
     t0 = time.perf_counter()
     rows = grade(source, subs, out, timeout=60, jobs=jobs, sandboxed=sandboxed)
     wall = time.perf_counter() - t0
-    return wall / len(subs), sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
+    return (
+        wall / len(subs),
+        sum(r["points"] for r in rows),
+        sum(r["max_points"] for r in rows),
+    )
 
 
 def nbgrader_course(source: Path, subs: list[Path], course: Path) -> None:
@@ -77,12 +87,23 @@ def nbgrader_course(source: Path, subs: list[Path], course: Path) -> None:
 
 def nbgrader(course: Path, *args: str) -> None:
     # nbgrader runs `alembic` (its database migrations) from PATH: this Python's bin first
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True, check=False)
+    env = dict(
+        os.environ,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}"
-                           f"{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}"
+            f"{proc.stderr[-2000:]}"
+        )
 
 
 def bench_nbgrader(course: Path, n: int):
@@ -121,8 +142,10 @@ def main() -> int:
         print(f"no sandbox here ({problem}): grading with sandboxed=False")
     nb = nbformat.read(source, as_version=4)
     name = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
-    print(f"notebook: {name}, {args.n} solved copies, {args.repeats} repeats, "
-          f"sandbox: {'bubblewrap' if sandboxed else 'off'}, {os.cpu_count()} CPUs")
+    print(
+        f"notebook: {name}, {args.n} solved copies, {args.repeats} repeats, "
+        f"sandbox: {'bubblewrap' if sandboxed else 'off'}, {os.cpu_count()} CPUs"
+    )
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -132,16 +155,24 @@ def main() -> int:
             p.parent.mkdir(exist_ok=True)
             nbformat.write(nb, p)
             subs.append(p)
-        compute = statistics.median(student_compute(source, tmp) for _ in range(args.repeats))
+        compute = statistics.median(
+            student_compute(source, tmp) for _ in range(args.repeats)
+        )
         print(f"student's compute (warm kernel): {compute:.2f} s")
         for jobs in args.jobs:
-            runs = [bench_dlcourse(source, subs, tmp / "out" / "grades.csv", jobs, sandboxed)
-                    for _ in range(args.repeats)]
+            runs = [
+                bench_dlcourse(
+                    source, subs, tmp / "out" / "grades.csv", jobs, sandboxed
+                )
+                for _ in range(args.repeats)
+            ]
             per = statistics.median(r[0] for r in runs)
             got, total = runs[-1][1], runs[-1][2]
-            print(f"dlcourse grade --jobs {jobs}: {per:.2f} s per submission (runs: "
-                  f"{', '.join(f'{r[0]:.2f}' for r in runs)}), grader overhead "
-                  f"{per - compute:.2f} s, points {got:g}/{total:g}")
+            print(
+                f"dlcourse grade --jobs {jobs}: {per:.2f} s per submission (runs: "
+                f"{', '.join(f'{r[0]:.2f}' for r in runs)}), grader overhead "
+                f"{per - compute:.2f} s, points {got:g}/{total:g}"
+            )
             failed |= per - compute > 2.0 or any(r[1] != r[2] for r in runs)
         if args.no_nbgrader:
             pass
@@ -152,9 +183,11 @@ def main() -> int:
             nbgrader_course(source, subs, course)
             runs = [bench_nbgrader(course, args.n) for _ in range(args.repeats)]
             per = statistics.median(r[0] for r in runs)
-            print(f"nbgrader autograde (sequential, no sandbox): {per:.2f} s per submission "
-                  f"(runs: {', '.join(f'{r[0]:.2f}' for r in runs)}; the first also fills "
-                  f"its database), points {runs[-1][1]:g}/{runs[-1][2]:g}")
+            print(
+                f"nbgrader autograde (sequential, no sandbox): {per:.2f} s per submission "
+                f"(runs: {', '.join(f'{r[0]:.2f}' for r in runs)}; the first also fills "
+                f"its database), points {runs[-1][1]:g}/{runs[-1][2]:g}"
+            )
     if failed:
         print("warning: over 2 s of overhead per submission, or not full marks")
     return 1 if args.check and failed else 0

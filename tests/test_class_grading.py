@@ -45,8 +45,16 @@ ROOT = Path(__file__).resolve().parents[1]
 NEURON = ROOT / "exercises" / "01_neuron.ipynb"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 # the statuses whose message says what was wrong with an answer (the summary's failures)
-ANSWER_FAILURES = {"failed", "not implemented", "timed out", "memory limit", "kernel died",
-                   "output limit", "system exit", "sandbox denied"}
+ANSWER_FAILURES = {
+    "failed",
+    "not implemented",
+    "timed out",
+    "memory limit",
+    "kernel died",
+    "output limit",
+    "system exit",
+    "sandbox denied",
+}
 JOBS = 2
 # in bubblewrap's sandbox where it works here, else without (and the CLI told so)
 SANDBOXED = sandbox.problem() is None
@@ -62,7 +70,10 @@ def _connection_file(proc: psutil.Process) -> str | None:
         args = proc.cmdline()
     except psutil.Error:
         return None
-    return next((b for a, b in itertools.pairwise(args) if a == "-f" and b.endswith(".json")), None)
+    return next(
+        (b for a, b in itertools.pairwise(args) if a == "-f" and b.endswith(".json")),
+        None,
+    )
 
 
 def _kernel(proc: psutil.Process) -> bool:
@@ -130,8 +141,11 @@ def leave_a_process(how: str, tag: str) -> int:
     it (``late``), or start it as a daemon (out of the worker's process tree at once) and die
     (``escape``)."""
     if how == "check":
-        return sum(1 for p in psutil.process_iter(["cmdline"])
-                   if p.info["cmdline"] == ["sleep", tag] and _running(p))
+        return sum(
+            1
+            for p in psutil.process_iter(["cmdline"])
+            if p.info["cmdline"] == ["sleep", tag] and _running(p)
+        )
     if how == "escape":
         subprocess.run(["sh", "-c", f"sleep {tag} &"], check=True)
     else:
@@ -234,8 +248,17 @@ def graded(course):
     watcher.halt.set()
     watcher.join()
     by = {(r["student"], r["notebook"], r["question"]): r for r in rows}
-    return dict(course, out=out, rows=rows, by=by, watcher=watcher, left=left,
-                warned=warned, seen=seen, wall=wall)
+    return dict(
+        course,
+        out=out,
+        rows=rows,
+        by=by,
+        watcher=watcher,
+        left=left,
+        warned=warned,
+        seen=seen,
+        wall=wall,
+    )
 
 
 # --- the batch ----------------------------------------------------------------------
@@ -267,19 +290,33 @@ def test_one_row_per_student_notebook_question(graded):
     assert len(keys) == len(set(keys)) == 6 * (4 + 2)
     with graded["out"].open(newline="") as f:
         header = next(csv.reader(f))
-    assert header[:7] == ["student", "notebook", "question", "points", "max_points",
-                          "status", "message"]
+    assert header[:7] == [
+        "student",
+        "notebook",
+        "question",
+        "points",
+        "max_points",
+        "status",
+        "message",
+    ]
     students = ["alice", "bob", "carol", "dave", "erin", "frank"]
     totals = {s: sum(r["points"] for r in rows if r["student"] == s) for s in students}
-    assert totals == {"alice": 8, "bob": 0, "carol": 6, "dave": 2, "erin": 2, "frank": 0}, (
-        graded["out"].read_text()
-    )
+    assert totals == {
+        "alice": 8,
+        "bob": 0,
+        "carol": 6,
+        "dave": 2,
+        "erin": 2,
+        "frank": 0,
+    }, graded["out"].read_text()
 
 
 def test_statuses_of_the_class(graded):
     by = graded["by"]
-    assert {by[("alice", n, q)]["status"] for n, q in
-            [("01_neuron", "q4_test"), ("01_short", "q2_test")]} == {"passed"}
+    assert {
+        by[("alice", n, q)]["status"]
+        for n, q in [("01_neuron", "q4_test"), ("01_short", "q2_test")]
+    } == {"passed"}
     assert by[("bob", "01_neuron", "q1_test")]["status"] == "not implemented"
     for q in ("q1_test", "q2_test"):
         row = by[("bob", "01_short", q)]
@@ -303,13 +340,20 @@ def test_resume_grades_again_only_what_was_not_judged(graded, tmp_path):
     out = tmp_path / "grades.csv"
     out.write_bytes(graded["out"].read_bytes())
     seen = []
-    rows = grade(graded["sources"], [graded["root"] / "submitted"], out, resume=True,
-                 sandboxed=SANDBOXED, warn=lambda m: None,
-                 progress=lambda s, r: seen.append((s, r[0]["notebook"])))
+    rows = grade(
+        graded["sources"],
+        [graded["root"] / "submitted"],
+        out,
+        resume=True,
+        sandboxed=SANDBOXED,
+        warn=lambda m: None,
+        progress=lambda s, r: seen.append((s, r[0]["notebook"])),
+    )
     assert seen == [("erin", "01_neuron")]
     before = read_gradebook(graded["out"])
     assert [r for r in rows if r["student"] != "erin"] == [
-        r for r in before if r["student"] != "erin"]
+        r for r in before if r["student"] != "erin"
+    ]
     assert {r["status"] for r in rows if r["student"] == "erin"} == {"passed"}
 
 
@@ -319,8 +363,12 @@ def test_no_process_outlives_its_worker():
     tag = f"{300 + os.getpid() % 1000 / 1000:.3f}"  # this test's own `sleep`
     plan = ["late", "check", "escape", "check", "normal", "check"]
     results = []
-    run_batch([(i, (how, tag)) for i, how in enumerate(plan)], 1, leave_a_process,
-              lambda k, r, e: results.append((plan[k], r, e)))
+    run_batch(
+        [(i, (how, tag)) for i, how in enumerate(plan)],
+        1,
+        leave_a_process,
+        lambda k, r, e: results.append((plan[k], r, e)),
+    )
     assert [how for how, _, _ in results] == plan
     for how, result, error in results:
         if how in ("late", "escape"):
@@ -343,16 +391,21 @@ def test_summary_matches_the_gradebook(graded):
         group = [r for r in rows if r["notebook"] == nb and r["question"] == q]
         assert int(s["students"]) == len(group) == 6
         assert float(s["mean_points"]) == pytest.approx(
-            statistics.fmean(r["points"] for r in group), abs=1e-3)
+            statistics.fmean(r["points"] for r in group), abs=1e-3
+        )
         full = sum(r["points"] == r["max_points"] for r in group) / len(group)
         assert float(s["full_marks_share"]) == pytest.approx(full, abs=1e-3)
         counts = Counter(r["status"] for r in group)
         for status, n in counts.items():
             assert int(s[status]) == n
-        failures = Counter(r["message"] for r in group if r["status"] in ANSWER_FAILURES)
+        failures = Counter(
+            r["message"] for r in group if r["status"] in ANSWER_FAILURES
+        )
         top = max(failures.values(), default=0)
         if top:
-            assert s["most_common_failure"] in {m for m, c in failures.items() if c == top}
+            assert s["most_common_failure"] in {
+                m for m, c in failures.items() if c == top
+            }
         assert int(s["most_common_failure_count"]) == top
     q3 = table[("01_neuron", "q3_test")]
     assert (q3["passed"], q3["failed"], q3["grader error"]) == ("1", "1", "1")
@@ -374,33 +427,79 @@ def test_histogram_is_a_picture(graded):
     pixels = imread(png)[..., :3]
     ink = (pixels.min(axis=-1) < 0.9).mean()
     assert 0.01 < ink < 0.6, f"{ink:.1%} of the picture is not white"
-    bars = (abs(pixels - [0x48 / 255, 0x78 / 255, 0xA8 / 255]).max(axis=-1) < 0.05).mean()
+    bars = (
+        abs(pixels - [0x48 / 255, 0x78 / 255, 0xA8 / 255]).max(axis=-1) < 0.05
+    ).mean()
     assert bars > 0.02, f"the bars cover {bars:.1%} of the picture"
     assert class_totals(graded["rows"])["students"] == 6
 
 
 def test_summary_of_a_tiny_class():
     rows = [
-        dict(student="a", notebook="n", question="q1", points=2, max_points=2,
-             status="passed", message=""),
-        dict(student="b", notebook="n", question="q1", points=0, max_points=2,
-             status="failed", message="x is wrong"),
-        dict(student="c", notebook="n", question="q1", points=0, max_points=2,
-             status="failed", message="x  is\nwrong"),
-        dict(student="d", notebook="n", question="q1", points=0, max_points=2,
-             status="timed out", message="ran too long"),
-        *(dict(student=s, notebook="n", question="q1", points=0, max_points=2,
-               status="unreadable", message="not a notebook") for s in "efg"),
+        dict(
+            student="a",
+            notebook="n",
+            question="q1",
+            points=2,
+            max_points=2,
+            status="passed",
+            message="",
+        ),
+        dict(
+            student="b",
+            notebook="n",
+            question="q1",
+            points=0,
+            max_points=2,
+            status="failed",
+            message="x is wrong",
+        ),
+        dict(
+            student="c",
+            notebook="n",
+            question="q1",
+            points=0,
+            max_points=2,
+            status="failed",
+            message="x  is\nwrong",
+        ),
+        dict(
+            student="d",
+            notebook="n",
+            question="q1",
+            points=0,
+            max_points=2,
+            status="timed out",
+            message="ran too long",
+        ),
+        *(
+            dict(
+                student=s,
+                notebook="n",
+                question="q1",
+                points=0,
+                max_points=2,
+                status="unreadable",
+                message="not a notebook",
+            )
+            for s in "efg"
+        ),
     ]
     (q,) = summarize(rows)
     assert q["mean_points"] == pytest.approx(2 / 7) and q["full_marks_share"] == 1 / 7
-    assert (q["most_common_failure"], q["most_common_failure_count"]) == ("x is wrong", 2)
+    assert (q["most_common_failure"], q["most_common_failure_count"]) == (
+        "x is wrong",
+        2,
+    )
     assert (q["passed"], q["failed"], q["timed out"], q["unreadable"]) == (1, 2, 1, 3)
     rows[3]["message"] = "x is wrong"
     rows[3]["status"] = rows[2]["status"] = "not implemented"  # a tie: 1 failed, 1 stub
     rows[2]["message"] = "stub"
     (q,) = summarize([*rows, {**rows[2], "student": "h"}])
-    assert (q["most_common_failure"], q["most_common_failure_count"]) == ("x is wrong", 2)
+    assert (q["most_common_failure"], q["most_common_failure_count"]) == (
+        "x is wrong",
+        2,
+    )
 
 
 # --- layouts and bad input (no kernel) ------------------------------------------------
@@ -416,14 +515,21 @@ def test_layouts(tmp_path):
     _nb(tmp_path / "flat" / "bob.ipynb")
     found = find_submissions([tmp_path / "flat"], ["01_neuron"])
     assert [(s.student, s.notebook, s.path) for s in found.submissions][0] == (
-        "alice", "01_neuron", a)
+        "alice",
+        "01_neuron",
+        a,
+    )
     assert found.students == ["alice", "bob"]
     # <student>/<notebook>.ipynb and <notebook>/<student>.ipynb, two notebooks
     _nb(tmp_path / "per-student" / "carol" / "n1.ipynb")
     _nb(tmp_path / "per-nb" / "n2" / "carol.ipynb")
-    found = find_submissions([tmp_path / "per-student", tmp_path / "per-nb"], ["n1", "n2"])
+    found = find_submissions(
+        [tmp_path / "per-student", tmp_path / "per-nb"], ["n1", "n2"]
+    )
     assert [(s.student, s.notebook) for s in found.submissions] == [
-        ("carol", "n1"), ("carol", "n2")]
+        ("carol", "n1"),
+        ("carol", "n2"),
+    ]
     # an explicitly named file is a submission, whatever it holds
     txt = tmp_path / "dave.txt"
     txt.write_text("not a notebook")
@@ -435,7 +541,9 @@ def test_layouts(tmp_path):
     with pytest.raises(GradingInputError, match="--assignment"):
         find_submissions([tmp_path / "submitted"], ["n1"])
     found = find_submissions([tmp_path / "submitted"], ["n1"], assignment="ps2")
-    assert [(s.student, s.path.parent.name) for s in found.submissions] == [("erin", "ps2")]
+    assert [(s.student, s.path.parent.name) for s in found.submissions] == [
+        ("erin", "ps2")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -465,8 +573,9 @@ def test_bad_input_is_one_sentence(tmp_path, case, match):
 
 def test_old_gradebook_without_notebook_column(tmp_path):
     out = tmp_path / "old.csv"
-    out.write_text("student,question,points,max_points,status,message\n"
-                   "alice,q1_test,1,1,passed,\n")
+    out.write_text(
+        "student,question,points,max_points,status,message\nalice,q1_test,1,1,passed,\n"
+    )
     (row,) = read_gradebook(out)
     assert row["notebook"] == "" and row["points"] == 1.0
 
@@ -481,8 +590,16 @@ def test_cli_grades_and_summarizes(tmp_path, capsys):
     _write(src / "01_short.ipynb", _short())
     _write(tmp_path / "submitted" / "zoe" / "ps1" / "01_neuron.ipynb", "{not json")
     out = tmp_path / "out" / "grades.csv"
-    code = cli_main(["grade", str(src), str(tmp_path / "submitted"), "--out", str(out),
-                     *UNSANDBOXED])
+    code = cli_main(
+        [
+            "grade",
+            str(src),
+            str(tmp_path / "submitted"),
+            "--out",
+            str(out),
+            *UNSANDBOXED,
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     rows = read_gradebook(out)
@@ -498,10 +615,22 @@ def test_cli_bad_input_is_one_line_no_traceback(tmp_path):
     _nb(tmp_path / "subs" / "alice.ipynb")
     _nb(tmp_path / "subs" / "alice" / "n1.ipynb")
     proc = subprocess.run(
-        [sys.executable, "-m", "dlcourse_instructor.cli", "grade", "--source",
-         str(tmp_path / "src" / "n1.ipynb"), str(tmp_path / "subs"), "--out",
-         str(tmp_path / "g.csv"), *UNSANDBOXED],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "dlcourse_instructor.cli",
+            "grade",
+            "--source",
+            str(tmp_path / "src" / "n1.ipynb"),
+            str(tmp_path / "subs"),
+            "--out",
+            str(tmp_path / "g.csv"),
+            *UNSANDBOXED,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     last = proc.stderr.splitlines()[-1]  # after --unsandboxed's warning, if any

@@ -36,7 +36,9 @@ BINDER = ROOT / "binder"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 # The instructor tools are their own distribution (instructor/): students never install it.
-INSTRUCTOR = tomllib.loads((ROOT / "instructor" / "pyproject.toml").read_text())["project"]
+INSTRUCTOR = tomllib.loads((ROOT / "instructor" / "pyproject.toml").read_text())[
+    "project"
+]
 # Python minor versions considered: 3.8 .. 3.15.
 MINORS = [Version(f"3.{m}") for m in range(8, 16)]
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -351,7 +353,9 @@ def test_instructor_tools_imports_are_declared():
     deps |= declared(PROJECT["dependencies"])
     modules = third_party(imported_modules(instructor))
     modules.pop("dlcourse_instructor", None)
-    missing = {m: sorted(f) for m, f in modules.items() if not distributions_of(m) & deps}
+    missing = {
+        m: sorted(f) for m, f in modules.items() if not distributions_of(m) & deps
+    }
     assert not missing, f"dlcourse_instructor imports, undeclared: {missing}"
 
 
@@ -363,7 +367,11 @@ def test_dependency_ranges_admit_the_pins():
         ("dependencies", PROJECT["dependencies"], student),
         (
             "dlcourse-instructor",
-            [r for r in INSTRUCTOR["dependencies"] if Requirement(r).name != "dlcourse"],
+            [
+                r
+                for r in INSTRUCTOR["dependencies"]
+                if Requirement(r).name != "dlcourse"
+            ],
             {**student, **instructor},
         ),
     ]

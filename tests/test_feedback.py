@@ -43,8 +43,12 @@ def reference_double(x):
 
 def make_question():
     return Question(
-        "q1", "double",
-        tests=[call([np.array([1.0, -2.0, 3.0])], reference_double), call([np.zeros((2, 2))], reference_double)],
+        "q1",
+        "double",
+        tests=[
+            call([np.array([1.0, -2.0, 3.0])], reference_double),
+            call([np.zeros((2, 2))], reference_double),
+        ],
         hint="multiply by two",
     )
 
@@ -60,7 +64,11 @@ def run(answer, capsys, hidden=False, **ns):
         return capsys.readouterr().out
 
     def here(test):  # what nbgrader's hidden region (answers.check_hidden) does
-        return {"undefined": True} if "double" not in namespace else observe(test.spec(), namespace["double"])
+        return (
+            {"undefined": True}
+            if "double" not in namespace
+            else observe(test.spec(), namespace["double"])
+        )
 
     q.verdict(HIDDEN, here, hidden=True)
     print("✓ q1: hidden tests passed")
@@ -74,8 +82,11 @@ def solution_of(chapter: str, name: str) -> str:
     path = next((ROOT / "exercises").glob(f"{chapter[2:]}_*.ipynb"))
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == f"{name}_answer":
-            lines = [ln for ln in cell.source.splitlines() if "### BEGIN SOLUTION" not in ln
-                     and "### END SOLUTION" not in ln]
+            lines = [
+                ln
+                for ln in cell.source.splitlines()
+                if "### BEGIN SOLUTION" not in ln and "### END SOLUTION" not in ln
+            ]
             return "\n".join(lines)
     raise LookupError(f"{chapter} {name}: no solution cell")
 
@@ -126,11 +137,17 @@ def expect_failure(answer, capsys, *needles):
 
 
 def test_always_true_eq_is_rejected(capsys):
-    expect_failure(lambda x: AlwaysEqual(), capsys, "should be a NumPy array or a number", "AlwaysEqual")
+    expect_failure(
+        lambda x: AlwaysEqual(),
+        capsys,
+        "should be a NumPy array or a number",
+        "AlwaysEqual",
+    )
 
 
 def test_ndarray_subclass_with_fake_eq_is_judged_by_its_values(capsys):
     """The observation keeps the values only: an always-equal subclass cannot pass wrong ones."""
+
     class Sneaky(np.ndarray):
         def __eq__(self, other):
             return True
@@ -139,8 +156,11 @@ def test_ndarray_subclass_with_fake_eq_is_judged_by_its_values(capsys):
 
 
 def test_object_array_is_rejected(capsys):
-    expect_failure(lambda x: np.array([AlwaysEqual()] * x.size, dtype=object).reshape(x.shape), capsys,
-                   "array of dtype object")
+    expect_failure(
+        lambda x: np.array([AlwaysEqual()] * x.size, dtype=object).reshape(x.shape),
+        capsys,
+        "array of dtype object",
+    )
 
 
 def test_returned_view_of_input_is_caught(capsys):
@@ -166,11 +186,22 @@ def test_in_place_mutation_is_caught(capsys):
 
 
 def test_wrong_shape_is_caught_not_broadcast(capsys):
-    expect_failure(lambda x: (2 * x).reshape(-1, 1), capsys, "wrong shape", "expected (3,), got (3, 1)")
+    expect_failure(
+        lambda x: (2 * x).reshape(-1, 1),
+        capsys,
+        "wrong shape",
+        "expected (3,), got (3, 1)",
+    )
 
 
 def test_wrong_dtype_kind_is_caught(capsys):
-    expect_failure(lambda x: (2 * x).astype(np.int64), capsys, "wrong dtype", "floating-point", "int64")
+    expect_failure(
+        lambda x: (2 * x).astype(np.int64),
+        capsys,
+        "wrong dtype",
+        "floating-point",
+        "int64",
+    )
     expect_failure(lambda x: 2 * x > 0, capsys, "wrong dtype", "bool")
 
 
@@ -180,8 +211,13 @@ def test_nan_is_caught(capsys):
         y.flat[0] = np.nan
         return y
 
-    expect_failure(nan_answer, capsys, "contains NaN at index (0,)", "2.0 was expected",
-                   "1 of 3 values are NaN")
+    expect_failure(
+        nan_answer,
+        capsys,
+        "contains NaN at index (0,)",
+        "2.0 was expected",
+        "1 of 3 values are NaN",
+    )
 
 
 def test_inf_is_caught(capsys):
@@ -190,9 +226,11 @@ def test_inf_is_caught(capsys):
 
 def test_wrong_values_say_which_input_expected_and_got(capsys):
     msg = expect_failure(lambda x: 3 * x, capsys)
-    assert msg == ("q1: `double` fails a check: double(np.array([1.0, -2.0, 3.0])) should be "
-                   "[2.0, -4.0, 6.0], got [3.0, -6.0, 9.0] "
-                   "(3 of 3 values are wrong, the first at index (0,))")
+    assert msg == (
+        "q1: `double` fails a check: double(np.array([1.0, -2.0, 3.0])) should be "
+        "[2.0, -4.0, 6.0], got [3.0, -6.0, 9.0] "
+        "(3 of 3 values are wrong, the first at index (0,))"
+    )
 
 
 def test_none_return_is_explained(capsys):
@@ -204,14 +242,25 @@ def test_crash_is_reported_with_the_input(capsys):
         return x @ np.ones(7)
 
     # the input, the error, and the line of the student's own code (no traceback)
-    expect_failure(crashes, capsys, "double(np.array([1.0, -2.0, 3.0])) raised ValueError",
-                   "(in crashes, line ", ": `return x @ np.ones(7)`)")
+    expect_failure(
+        crashes,
+        capsys,
+        "double(np.array([1.0, -2.0, 3.0])) raised ValueError",
+        "(in crashes, line ",
+        ": `return x @ np.ones(7)`)",
+    )
 
     def asserts(x):
         assert x.ndim == 2
         return 2 * x
 
-    expect_failure(asserts, capsys, "raised AssertionError", "(in asserts, line ", ": `assert x.ndim == 2`)")
+    expect_failure(
+        asserts,
+        capsys,
+        "raised AssertionError",
+        "(in asserts, line ",
+        ": `assert x.ndim == 2`)",
+    )
 
 
 def test_not_a_function(capsys):
@@ -225,15 +274,19 @@ def test_stub_raising_not_implemented(capsys):
 
     with pytest.raises(NotImplementedError) as info:
         run(stub, capsys)
-    assert str(info.value) == ("q1: not implemented yet — replace the `raise NotImplementedError` "
-                               "with your code")
+    assert str(info.value) == (
+        "q1: not implemented yet — replace the `raise NotImplementedError` "
+        "with your code"
+    )
     assert type(info.value) is NotImplementedError  # ename stays "NotImplementedError"
     assert info.value._render_traceback_() == [f"✗ {info.value}"]
     assert capsys.readouterr().out == ""
 
 
 def test_missing_variable_is_not_implemented(capsys):
-    with pytest.raises(NotImplementedError, match="q1: not implemented yet .*`double` is not defined"):
+    with pytest.raises(
+        NotImplementedError, match="q1: not implemented yet .*`double` is not defined"
+    ):
         run(None, capsys)
 
 
@@ -248,8 +301,11 @@ def test_hidden_tests_name_the_property_not_the_code(capsys):
 def test_a_predicate_must_say_exactly_true():
     """`check=` predicates: an always-true object is not True; a crash counts as a failure."""
     q = make_question()
-    for predicate, ok in [(lambda r: AlwaysEqual(), False), (lambda r: np.bool_(True), True),
-                          (lambda r: 1 / 0, False)]:
+    for predicate, ok in [
+        (lambda r: AlwaysEqual(), False),
+        (lambda r: np.bool_(True), True),
+        (lambda r: 1 / 0, False),
+    ]:
         test = call([np.array([1.0])], check=predicate, message="is exactly so")
         if ok:
             test(reference_double, "double")
@@ -262,8 +318,12 @@ def test_a_predicate_must_say_exactly_true():
 def test_value_questions(capsys):
     q = Question("q2", "n_params", [value(26, name="n_params")], hint="h")
     q.check({"n_params": 26})
-    for bad, needle in [(25, "should be 26, got 25"), (26.0, "wrong dtype"), (AlwaysEqual(), "AlwaysEqual"),
-                        ("26", "should be a NumPy array")]:
+    for bad, needle in [
+        (25, "should be 26, got 25"),
+        (26.0, "wrong dtype"),
+        (AlwaysEqual(), "AlwaysEqual"),
+        ("26", "should be a NumPy array"),
+    ]:
         with pytest.raises(AssertionError, match=needle):
             q.check({"n_params": bad})
 
@@ -286,7 +346,9 @@ def test_assert_close_tolerances_and_scalars():
     assert_close(np.array([1, 2]), np.array([1, 2]), "labels")
     with pytest.raises(AssertionError, match="should be 0.3, got 0.31"):
         assert_close(0.31, 0.3, "x")
-    with pytest.raises(AssertionError, match="wrong shape: expected \\(\\), got \\(1,\\)"):
+    with pytest.raises(
+        AssertionError, match="wrong shape: expected \\(\\), got \\(1,\\)"
+    ):
         assert_close(np.array([0.3]), 0.3, "x")
     assert_close(1.0 + 1e-9, 1.0)
 
@@ -335,13 +397,17 @@ def _stub(*args, **kwargs):
 def test_no_question_is_fooled(q, capsys):
     """An always-equal object, a function returning one, a stub and a missing name never pass."""
     for fake in [AlwaysEqual(), lambda *a, **k: AlwaysEqual()]:
-        with pytest.raises(AssertionError, match=rf"^{q.name}: `{q.variable}` fails a check"):
+        with pytest.raises(
+            AssertionError, match=rf"^{q.name}: `{q.variable}` fails a check"
+        ):
             q.check(namespace={q.variable: fake})
     # A stub: a function question says "not implemented", a value question rejects a function.
     with pytest.raises((NotImplementedError, AssertionError)) as info:
         q.check(namespace={q.variable: _stub})
     if info.type is NotImplementedError:
-        assert str(info.value).startswith(f"{q.name}: not implemented yet"), str(info.value)
+        assert str(info.value).startswith(f"{q.name}: not implemented yet"), str(
+            info.value
+        )
     with pytest.raises(NotImplementedError, match=rf"^{q.name}: not implemented yet"):
         q.check(namespace={})
     from dlcourse_instructor.answers import hidden  # the instructor's side has them
@@ -351,8 +417,12 @@ def test_no_question_is_fooled(q, capsys):
 
 
 # ---------------------------------------------------------------- one clear message, in a real kernel
-NAIVE_SIGMOID = "def sigmoid_derivative(z):\n    s = 1 / (1 + np.exp(-z))\n    return s * (1 + s)"
-STUB = "def sigmoid_derivative(z):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+NAIVE_SIGMOID = (
+    "def sigmoid_derivative(z):\n    s = 1 / (1 + np.exp(-z))\n    return s * (1 + s)"
+)
+STUB = (
+    "def sigmoid_derivative(z):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+)
 CHECK = "from dlcourse.exercises.ch02 import q1\nq1.check()"
 
 
@@ -361,7 +431,13 @@ def _kernel_notebook(*cells):
 
     return new_notebook(
         cells=[new_code_cell("import numpy as np"), *(new_code_cell(c) for c in cells)],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        },
     )
 
 
@@ -370,8 +446,9 @@ def executed():
     """A wrong answer, the stub and a right answer, each checked, in one real IPython kernel."""
     from nbclient import NotebookClient
 
-
-    nb = _kernel_notebook(NAIVE_SIGMOID, CHECK, STUB, CHECK, solution_of("ch02", "q1"), CHECK)
+    nb = _kernel_notebook(
+        NAIVE_SIGMOID, CHECK, STUB, CHECK, solution_of("ch02", "q1"), CHECK
+    )
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
     return nb
 
@@ -397,10 +474,16 @@ def _only_error(cell):
 
 def test_wrong_answer_in_a_kernel_shows_one_line_and_no_traceback(executed):
     err = _only_error(executed.cells[2])
-    assert err.ename == "AssertionError"  # what nbclient, nbval and `dlcourse grade` read
-    assert err.evalue == ("q1: `sigmoid_derivative` fails a check: sigmoid_derivative"
-                          "(np.array([0.0])) should be [0.25], got [0.75]")
-    assert err.traceback == [f"✗ {err.evalue}"]  # the rendered traceback: the message, once
+    assert (
+        err.ename == "AssertionError"
+    )  # what nbclient, nbval and `dlcourse grade` read
+    assert err.evalue == (
+        "q1: `sigmoid_derivative` fails a check: sigmoid_derivative"
+        "(np.array([0.0])) should be [0.25], got [0.75]"
+    )
+    assert err.traceback == [
+        f"✗ {err.evalue}"
+    ]  # the rendered traceback: the message, once
     shown = "\n".join(_texts(executed.cells[2]))
     assert shown.count(err.evalue) == 1
     for internal in ("Traceback", "File ", "question.py", "dlcourse/exercises"):
@@ -410,14 +493,18 @@ def test_wrong_answer_in_a_kernel_shows_one_line_and_no_traceback(executed):
 def test_stub_in_a_kernel_says_not_implemented_in_one_line(executed):
     err = _only_error(executed.cells[4])
     assert err.ename == "NotImplementedError"
-    assert err.evalue == ("q1: not implemented yet — replace the `raise NotImplementedError` "
-                          "with your code")
+    assert err.evalue == (
+        "q1: not implemented yet — replace the `raise NotImplementedError` "
+        "with your code"
+    )
     assert err.traceback == [f"✗ {err.evalue}"]
     assert "\n".join(_texts(executed.cells[4])).count("not implemented yet") == 1
 
 
 def test_right_answer_in_a_kernel_prints_the_tick(executed):
-    assert _texts(executed.cells[6]) == ["✓ q1: Correct — `sigmoid_derivative` passes all 4 checks\n"]
+    assert _texts(executed.cells[6]) == [
+        "✓ q1: Correct — `sigmoid_derivative` passes all 4 checks\n"
+    ]
 
 
 def test_a_failed_check_is_still_an_error_for_nbclient():
@@ -434,10 +521,14 @@ def test_a_failed_check_is_still_an_error_for_nbclient():
 def test_plain_python_keeps_an_ordinary_traceback(tmp_path):
     script = tmp_path / "answer.py"
     script.write_text(NAIVE_SIGMOID.join(["import numpy as np\n", "\n"]) + CHECK + "\n")
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 1 and run.stdout == ""
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("AssertionError: q1: `sigmoid_derivative` fails a check: "), run.stderr
+    assert last.startswith(
+        "AssertionError: q1: `sigmoid_derivative` fails a check: "
+    ), run.stderr
     assert "Traceback (most recent call last)" in run.stderr
     assert run.stderr.count("should be [0.25], got [0.75]") == 1
 
@@ -449,16 +540,24 @@ def test_a_test_that_crashes_on_the_answer_is_a_failed_check(capsys):
     q = Question("q9", "xs", [value([], compare=needs_a_list)], hint="h")
     with pytest.raises(AssertionError) as info:
         q.check({"xs": 3})
-    assert str(info.value).startswith("q9: `xs` fails a check: checking it raised AttributeError")
+    assert str(info.value).startswith(
+        "q9: `xs` fails a check: checking it raised AttributeError"
+    )
     assert info.value._render_traceback_() == [f"✗ {info.value}"]
 
 
 # ---------------------------------------------------------------- messages print readably
 def test_small_arrays_are_written_out_on_one_line():
     with pytest.raises(AssertionError) as info:
-        assert_close(np.array([[0.5, 1.0], [1.5, 2.0]]), np.array([[0.5, 1.0], [1.5, 3.0]]), "f(x)")
-    assert str(info.value) == ("f(x) should be [[0.5, 1.0], [1.5, 3.0]], got [[0.5, 1.0], [1.5, 2.0]] "
-                               "(wrong at index (1, 1))")
+        assert_close(
+            np.array([[0.5, 1.0], [1.5, 2.0]]),
+            np.array([[0.5, 1.0], [1.5, 3.0]]),
+            "f(x)",
+        )
+    assert str(info.value) == (
+        "f(x) should be [[0.5, 1.0], [1.5, 3.0]], got [[0.5, 1.0], [1.5, 2.0]] "
+        "(wrong at index (1, 1))"
+    )
 
 
 def test_large_arrays_are_summarised_by_the_first_wrong_element():
@@ -468,11 +567,16 @@ def test_large_arrays_are_summarised_by_the_first_wrong_element():
     with pytest.raises(AssertionError) as info:
         assert_close(actual, expected, "f(x)")
     msg = str(info.value)
-    assert msg == ("f(x): 1 of 200 values are wrong; the first, at index (3, 7), "
-                   "should be 0.3367, got 0.8367")
+    assert msg == (
+        "f(x): 1 of 200 values are wrong; the first, at index (3, 7), "
+        "should be 0.3367, got 0.8367"
+    )
     # inputs too: shape and first values, never NumPy's wrapped printout
     assert _short(expected) == "<array of shape (10, 20): 0.0, 0.005025, 0.01005, …>"
-    assert _short(np.arange(12.0)) == "np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])"
+    assert (
+        _short(np.arange(12.0))
+        == "np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])"
+    )
 
 
 def test_numbers_get_as_many_digits_as_it_takes_to_differ():
@@ -480,7 +584,9 @@ def test_numbers_get_as_many_digits_as_it_takes_to_differ():
         assert_close(0.2500001, 0.25, "x", rtol=1e-9, atol=0.0)
     with pytest.raises(AssertionError, match=r"^x should be 0\.1192, got 0\.2689$"):
         assert_close(0.2689414213699951, 0.11920292202211755, "x")
-    assert fmt(np.array([1, 2])) == "[1, 2]" and fmt(np.array([1.0, -0.0])) == "[1.0, 0.0]"
+    assert (
+        fmt(np.array([1, 2])) == "[1, 2]" and fmt(np.array([1.0, -0.0])) == "[1.0, 0.0]"
+    )
 
 
 def test_inputs_of_any_kind_print_on_one_line():
@@ -496,7 +602,9 @@ def test_inputs_of_any_kind_print_on_one_line():
         (np.array([1.0], dtype=np.float32), "np.array([1.0], dtype=float32)"),
     ]:
         assert _short(x) == shown
-    assert "\n" not in _short(torch.ones(30, 30)) and len(_short(torch.ones(30, 30))) <= 60
+    assert (
+        "\n" not in _short(torch.ones(30, 30)) and len(_short(torch.ones(30, 30))) <= 60
+    )
 
 
 def test_every_part_of_a_returned_tuple_must_be_new():
@@ -518,12 +626,12 @@ def test_assert_float_names_what_it_got():
 # (chapter, question) -> a plausible wrong answer that got "✓ Correct" from the visible check()
 # before this commit (and then failed only a hidden test, or nothing at all).
 WRONG = {
-    ("ch01", "q3"): '''
+    ("ch01", "q3"): """
 def perceptron_update(w, b, x, y, lr=1.0):
     y_hat = float(x @ w + b >= 0)          # fires at exactly 0
     return w + lr * (y - y_hat) * x, b + lr * (y - y_hat)
-''',
-    ("ch01", "q4"): '''
+""",
+    ("ch01", "q4"): """
 def train_perceptron(X, y, epochs=20, lr=1.0):
     w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
     for _ in range(epochs):
@@ -537,17 +645,17 @@ def train_perceptron(X, y, epochs=20, lr=1.0):
         if errors == 0:
             break
     return w, b, mistakes
-''',
-    ("ch02", "q1"): '''
+""",
+    ("ch02", "q1"): """
 def sigmoid_derivative(z):
     s = 1 / (1 + np.exp(-z))               # exp(1000) overflows for z = -1000
     return s * (1 - s)
-''',
-    ("ch02", "q2"): '''
+""",
+    ("ch02", "q2"): """
 def central_difference(f, z, h=1e-5):
     return (f(z + 1e-5) - f(z - 1e-5)) / 2e-5   # ignores h
-''',
-    ("ch02", "q4"): '''
+""",
+    ("ch02", "q4"): """
 def collapse_linear(layers):
     def run(X):
         for W, b in layers:
@@ -556,54 +664,54 @@ def collapse_linear(layers):
     b = run(np.zeros((1, layers[0][0].shape[1])))   # shape (1, n_out), not (n_out,)
     W = (run(np.eye(layers[0][0].shape[1])) - b).T
     return W, b
-''',
-    ("ch03", "q1"): '''
+""",
+    ("ch03", "q1"): """
 weight_shapes = [[5, 4], [3, 5], [2, 3]]    # lists, not tuples
-''',
-    ("ch03", "q3"): '''
+""",
+    ("ch03", "q3"): """
 def forward(X, W1, b1, W2, b2):
     return np.array([np.maximum(W1 @ x + b1, 0) @ W2.T + b2 for x in X])   # a loop over rows
-''',
-    ("ch03", "q4"): '''
+""",
+    ("ch03", "q4"): """
 W_hidden = np.array([[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
 b_hidden = np.array([-1.5, 0.5, 0.0, 0.0, 0.0])
 w_out, b_out = np.array([1.0, 1.0, 0.0, 0.0, 0.0]), -0.5
 xnor_net = (W_hidden, b_hidden, w_out, b_out)               # 5 hidden neurons
-''',
-    ("ch05", "q1"): '''
+""",
+    ("ch05", "q1"): """
 dog_loss = -torch.log(torch.tensor(0.05, dtype=torch.float64))   # a tensor, not a float
-''',
-    ("ch05", "q2"): '''
+""",
+    ("ch05", "q2"): """
 def mse(pred, target):
     return float(np.sum((pred - target) ** 2) / len(pred))    # divides by the rows only
-''',
-    ("ch05", "q3"): '''
+""",
+    ("ch05", "q3"): """
 def binary_cross_entropy(p, y):
     return float(-np.mean(np.log(np.where(y == 1, p, 1 - p))))   # hard targets only
-''',
-    ("ch05", "q4"): '''
+""",
+    ("ch05", "q4"): """
 def logsumexp(z):
     m = np.max(np.abs(z))                  # shifts very negative logits the wrong way
     return float(m + np.log(np.sum(np.exp(z - m))))
-''',
-    ("ch05", "q5"): '''
+""",
+    ("ch05", "q5"): """
 def cross_entropy_with_grad(logits, target):
     e = np.exp(logits)                     # the naive softmax
     loss = float(np.log(e.sum()) - logits[target])
     grad = e / e.sum()
     grad[target] -= 1.0
     return loss, grad
-''',
-    ("ch06", "q2"): '''
+""",
+    ("ch06", "q2"): """
 def stable_lr_limit(H):
     return float(2.0 / np.max(np.diag(H)))     # right for a diagonal H only
-''',
-    ("ch07", "q3"): '''
+""",
+    ("ch07", "q3"): """
 def tanh_backward(x, g):
     t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
     return g * (1 - t ** 2)
-''',
-    ("ch07", "q5"): '''
+""",
+    ("ch07", "q5"): """
 def unbroadcast(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
@@ -611,8 +719,8 @@ def unbroadcast(grad, shape):
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
     return grad                            # the input itself when nothing was summed
-''',
-    ("ch07", "q6"): '''
+""",
+    ("ch07", "q6"): """
 def numerical_gradient(f, x, h=1e-6):
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
@@ -625,25 +733,25 @@ def numerical_gradient(f, x, h=1e-6):
         x[i] = old
         grad[i] = (up - down) / (2 * h)
     return grad
-''',
-    ("ch08", "q1"): '''
+""",
+    ("ch08", "q1"): """
 def accuracy_from_logits(logits, y):
     return (torch.tensor(logits).argmax(1) == torch.tensor(y)).double().mean()  # a tensor
-''',
-    ("ch08", "q3"): '''
+""",
+    ("ch08", "q3"): """
 def adam_step(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     m = 0.9 * m + 0.1 * grad               # the default betas and eps, hard-coded
     v = 0.999 * v + 0.001 * grad ** 2
     return param - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8), m, v
-''',
-    ("ch08", "q5"): '''
+""",
+    ("ch08", "q5"): """
 def confusion_matrix(y_true, y_pred, n_classes):
     n = max(y_true.max(), y_pred.max()) + 1     # n_classes ignored
     C = np.zeros((n, n), dtype=int)
     np.add.at(C, (y_true, y_pred), 1)
     return C
-''',
-    ("ch12", "q3"): '''
+""",
+    ("ch12", "q3"): """
 def masked_attention(q, k, v, mask=None):
     kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
     scores = q @ kt / np.sqrt(q.shape[-1])
@@ -652,18 +760,18 @@ def masked_attention(q, k, v, mask=None):
     e = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = e / e.sum(axis=-1, keepdims=True)
     return weights @ v, weights
-''',
-    ("ch13", "q1"): '''
+""",
+    ("ch13", "q1"): """
 def precision_recall(tp, fp, fn):
     precision = tp / (tp + fp) if tp + fp > 0 else 0.0
     return precision, tp / (tp + fn)       # no fraud at all: ZeroDivisionError
-''',
-    ("ch13", "q2"): '''
+""",
+    ("ch13", "q2"): """
 def demographic_parity_gap(y_pred, group):
     a, b = np.unique(group)                # two groups only
     return float(abs(y_pred[group == a].mean() - y_pred[group == b].mean()))
-''',
-    ("ch13", "q3"): '''
+""",
+    ("ch13", "q3"): """
 def reweighting_weights(y, group):
     w = np.zeros(len(y))
     for g in (0, 1):                       # groups 0 and 1 only
@@ -672,7 +780,7 @@ def reweighting_weights(y, group):
             if cell.any():
                 w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
     return w
-''',
+""",
 }
 
 

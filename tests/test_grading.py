@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from dlcourse_instructor.grading import grade, sandbox
-from dlcourse_instructor.grading.notebook import read_notebook, release_notebook
+from dlcourse_instructor.grading.notebook import read_notebook
+from dlcourse_instructor.grading.student_copy import release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "exercises" / "01_neuron.ipynb"
@@ -41,8 +41,11 @@ RIGHT = {
 
 
 def _answers(nb) -> dict[str, nbformat.NotebookNode]:
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def _with(answers: dict[str, str]) -> nbformat.NotebookNode:
@@ -130,17 +133,23 @@ HOSTILE = {
         "        except OSError:\n            pass",
     },
     # ---- resources and statuses
-    "looper": {"q1_answer": "def neuron_output(x, w, b):\n    while True:\n        pass"},
+    "looper": {
+        "q1_answer": "def neuron_output(x, w, b):\n    while True:\n        pass"
+    },
     "hog": {
         "q3_answer": "def perceptron_update(w, b, x, y, lr=1.0):\n"
         "    hog = bytearray(8 * 1024 ** 3)\n    return w, b",
     },
     "flood": {"q2_answer": "for _ in range(40_000):\n    print('x' * 500)"},  # 20 MB
     "exiter": {"q1_answer": "import sys\ndef neuron_output(x, w, b):\n    sys.exit(0)"},
-    "diehard": {"q3_answer": "import os\ndef perceptron_update(w, b, x, y, lr=1.0):\n"
-                "    os._exit(1)"},
-    "wrong_q1": {"q1_answer": "def neuron_output(x, w, b):\n"
-                 "    return (x @ w + b >= 0).astype(float)"},
+    "diehard": {
+        "q3_answer": "import os\ndef perceptron_update(w, b, x, y, lr=1.0):\n"
+        "    os._exit(1)"
+    },
+    "wrong_q1": {
+        "q1_answer": "def neuron_output(x, w, b):\n"
+        "    return (x @ w + b >= 0).astype(float)"
+    },
 }
 
 
@@ -148,7 +157,9 @@ HOSTILE = {
 def graded(tmp_path_factory):
     if not sandbox.available():
         if IN_CI:
-            pytest.fail("bubblewrap is missing: `make test` installs it (apt-get install bubblewrap)")
+            pytest.fail(
+                "bubblewrap is missing: `make test` installs it (apt-get install bubblewrap)"
+            )
         pytest.skip("bubblewrap is missing: hostile submissions need the sandbox")
     threading.Thread(target=_accept, daemon=True).start()
     tmp = tmp_path_factory.mktemp("class")
@@ -170,7 +181,9 @@ def graded(tmp_path_factory):
     put("zz_solved_last", read_notebook(SOURCE))
     before = hashlib.sha256(SOURCE.read_bytes()).hexdigest()
     out = tmp / "grades.csv"
-    rows = grade(SOURCE, [submitted], out, jobs=2, timeout=8, memory_mb=1024, sandboxed=True)
+    rows = grade(
+        SOURCE, [submitted], out, jobs=2, timeout=8, memory_mb=1024, sandboxed=True
+    )
     by_student: dict[str, dict[str, dict]] = {}
     for row in rows:
         by_student.setdefault(row["student"], {})[row["question"]] = row
@@ -204,16 +217,24 @@ def test_the_batch_and_the_instructors_source_survive_every_attack(graded):
     assert hashlib.sha256(SOURCE.read_bytes()).hexdigest() == graded["source_hash"]
 
 
-@pytest.mark.parametrize("student, question", [
-    ("transformer", "q3_test"), ("transformer", "q4_test"),
-    ("always_equal", "q1_test"), ("patcher", "q1_test"), ("solution_copier", "q1_test"),
-])
+@pytest.mark.parametrize(
+    "student, question",
+    [
+        ("transformer", "q3_test"),
+        ("transformer", "q4_test"),
+        ("always_equal", "q1_test"),
+        ("patcher", "q1_test"),
+        ("solution_copier", "q1_test"),
+    ],
+)
 def test_forged_verdicts_earn_nothing(graded, student, question):
     assert points(graded, student)[question] == 0, graded["rows"][student][question]
 
 
 def test_a_transformer_costs_the_questions_after_it(graded):
-    assert points(graded, "transformer")["q1_test"] == 1  # judged before it was installed
+    assert (
+        points(graded, "transformer")["q1_test"] == 1
+    )  # judged before it was installed
     assert status(graded, "transformer", "q3_test") == "failed"
 
 
@@ -246,18 +267,23 @@ def test_no_network(graded):
 
 def test_a_fork_bomb_is_contained(graded):
     assert points(graded, "forker")["q4_test"] == 0
-    assert points(graded, "forker")["q1_test"] == 1  # the questions before it still count
+    assert (
+        points(graded, "forker")["q1_test"] == 1
+    )  # the questions before it still count
 
 
-@pytest.mark.parametrize("student, question, expected", [
-    ("looper", "q1_test", "timed out"),
-    ("hog", "q3_test", "memory limit"),
-    ("flood", "q2_test", "output limit"),
-    ("exiter", "q1_test", "system exit"),
-    ("diehard", "q3_test", "kernel died"),
-    ("garbage", "q1_test", "unreadable"),
-    ("wrong_q1", "q1_test", "failed"),
-])
+@pytest.mark.parametrize(
+    "student, question, expected",
+    [
+        ("looper", "q1_test", "timed out"),
+        ("hog", "q3_test", "memory limit"),
+        ("flood", "q2_test", "output limit"),
+        ("exiter", "q1_test", "system exit"),
+        ("diehard", "q3_test", "kernel died"),
+        ("garbage", "q1_test", "unreadable"),
+        ("wrong_q1", "q1_test", "failed"),
+    ],
+)
 def test_statuses_say_what_happened(graded, student, question, expected):
     row = graded["rows"][student][question]
     assert row["status"] == expected, row

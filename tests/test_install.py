@@ -190,11 +190,21 @@ def install():
         shutil.copytree(
             ROOT / "instructor",
             src / "instructor",
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build"),
+            ignore=shutil.ignore_patterns(
+                "__pycache__", "*.pyc", "*.egg-info", "build"
+            ),
         )
         _run(
-            [venv / "bin" / "python", "-m", "pip", "wheel", "--no-deps", "-w",
-             tmp / "dist", src / "instructor"],
+            [
+                venv / "bin" / "python",
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "-w",
+                tmp / "dist",
+                src / "instructor",
+            ],
             cwd=tmp,
             env=env,
         )
@@ -260,8 +270,16 @@ def test_chapter_and_solved_student_notebook_run_on_the_installed_package(instal
     shutil.copy2(notebooks[0], work / notebooks[0].name)
     _solved_student_copy(notebooks[1])
     # What runs the notebooks, as Jupyter would for the student (not part of dlcourse).
-    _pip(venv, "nbclient", "nbformat", "ipykernel", "-c", ROOT / "requirements" / "instructor.txt",
-         cwd=work, env=install["env"])
+    _pip(
+        venv,
+        "nbclient",
+        "nbformat",
+        "ipykernel",
+        "-c",
+        ROOT / "requirements" / "instructor.txt",
+        cwd=work,
+        env=install["env"],
+    )
     (work.parent / "run_notebooks.py").write_text(RUNNER)
     proc = _run(
         [

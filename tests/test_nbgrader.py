@@ -21,12 +21,11 @@ nbgrader = pytest.importorskip("nbgrader")  # requirements/test.txt pins it
 
 from dlcourse_instructor import grading
 from dlcourse_instructor.grading.notebook import (
-    checksum,
     grade_id,
     read_notebook,
-    release_notebook,
     solution_code,
 )
+from dlcourse_instructor.grading.student_copy import checksum, release_notebook
 from nbgrader import utils as nbgrader_utils
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import SaveCells

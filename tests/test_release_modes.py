@@ -50,13 +50,12 @@ from dlcourse_instructor.grading.notebook import (
     CODE_STUB,
     END_HIDDEN,
     END_SOLUTION,
-    SOLUTIONS_TITLE,
     grade_id,
     is_solution,
     read_notebook,
-    release_notebook,
     solution_code,
 )
+from dlcourse_instructor.grading.student_copy import SOLUTIONS_TITLE, release_notebook
 from nbclient import NotebookClient
 
 from dlcourse.exercises.question import Question

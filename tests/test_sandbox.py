@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 import pytest
+from dlcourse_instructor.grading import bwrap, sandbox
+from dlcourse_instructor.grading.sandbox import Limits, SandboxError
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_core.utils import run_sync
-
-from dlcourse_instructor.grading import sandbox
-from dlcourse_instructor.grading.sandbox import Limits, SandboxError
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -269,7 +268,7 @@ def test_no_instructor_files_visible(box, tmp_path_factory):
     other = tmp_path_factory.mktemp("another_student")
     (other / "their_answers.ipynb").write_text("{}")
     home = Path.home()
-    bound = [*sandbox._python_dirs(), sandbox._package_dir("dlcourse")]
+    bound = [*bwrap._python_dirs(), bwrap._package_dir("dlcourse")]
     hidden = [
         ROOT / "instructor",
         ROOT / "instructor" / "dlcourse_instructor" / "answers",
@@ -321,7 +320,7 @@ def test_learner_package_imports_and_instructor_package_does_not(box):
     )
     assert got["instructor"] == "ModuleNotFoundError"
     assert got["answers"] == "ModuleNotFoundError"
-    assert got["dlcourse"].startswith(sandbox._package_dir("dlcourse"))
+    assert got["dlcourse"].startswith(bwrap._package_dir("dlcourse"))
 
 
 def test_installed_instructor_package_is_masked(new_box, tmp_path, monkeypatch):
@@ -332,10 +331,10 @@ def test_installed_instructor_package_is_masked(new_box, tmp_path, monkeypatch):
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "answers.py").write_text("HIDDEN = 'the hidden tests'\n")
-    python_dirs, package_dir = sandbox._python_dirs, sandbox._package_dir
-    monkeypatch.setattr(sandbox, "_python_dirs", lambda: [*python_dirs(), str(site)])
+    python_dirs, package_dir = bwrap._python_dirs, bwrap._package_dir
+    monkeypatch.setattr(bwrap, "_python_dirs", lambda: [*python_dirs(), str(site)])
     monkeypatch.setattr(
-        sandbox,
+        bwrap,
         "_package_dir",
         lambda name: str(pkg) if name == "dlcourse_instructor" else package_dir(name),
     )
@@ -365,7 +364,7 @@ def test_read_only_system_writable_workdir_and_private_tmp(box):
         "root": "/",
         "venv": sys.prefix,
         "python": sys.base_prefix,
-        "site-packages": sandbox._site_packages()[0],
+        "site-packages": bwrap._site_packages()[0],
         "dlcourse": os.path.dirname(dlcourse.__file__),
         "workdir": str(box.work),
         "tmp": "/tmp",
@@ -620,8 +619,8 @@ def test_what_the_sandbox_leaves_can_be_removed(new_box, tmp_path):
 
 def test_bubblewrap_error_is_a_clear_exception(new_box, monkeypatch):
     missing = "/nonexistent-dlcourse-sandbox-test"
-    python_dirs = sandbox._python_dirs
-    monkeypatch.setattr(sandbox, "_python_dirs", lambda: [*python_dirs(), missing])
+    python_dirs = bwrap._python_dirs
+    monkeypatch.setattr(bwrap, "_python_dirs", lambda: [*python_dirs(), missing])
     with pytest.raises(SandboxError, match=f"bubblewrap refused.*{missing}"):
         new_box()
 
@@ -632,9 +631,9 @@ def test_sandbox_denied_in_the_gradebook(bubblewrap, monkeypatch, tmp_path, brea
     from dlcourse_instructor.grading.execute import SANDBOX_DENIED, grade_submission
 
     if breakage == "bwrap refuses":
-        python_dirs = sandbox._python_dirs
+        python_dirs = bwrap._python_dirs
         monkeypatch.setattr(
-            sandbox, "_python_dirs", lambda: [*python_dirs(), "/nonexistent"]
+            bwrap, "_python_dirs", lambda: [*python_dirs(), "/nonexistent"]
         )
         why = "bubblewrap refused to start the kernel"
     else:
@@ -712,7 +711,7 @@ def test_unsandboxed_kernel_is_todays_plain_kernel(boxes):
 def test_unprivileged_sandbox_counts_only_its_own_processes(bubblewrap, monkeypatch):
     """Run by an ordinary user, the sandbox is a user namespace; RLIMIT_NPROC set inside it
     (as the launcher does) counts the sandbox's processes, not the user's others."""
-    monkeypatch.setattr(sandbox, "_as_root", lambda: False)
+    monkeypatch.setattr(bwrap, "as_root", lambda: False)
     uid = 4_000_000 + os.getpid() % 100_000
     user = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     others = [subprocess.Popen([*user, "sleep", "30"]) for _ in range(8)]
@@ -720,10 +719,10 @@ def test_unprivileged_sandbox_counts_only_its_own_processes(bubblewrap, monkeypa
         # prlimit sets RLIMIT_NPROC inside the namespace, as the launcher does; dash does not
         # retry a failed fork (bash would, for seconds), it stops with "Cannot fork"
         spawn = "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 3 & echo started; done"
-        bwrap = [
+        command = [
             shutil.which("bwrap"),
-            *sandbox._namespace_args(),
-            *sandbox._system_args(),
+            *bwrap._namespace_args(),
+            *bwrap._system_args(),
             "--",
             "prlimit",
             "--nproc=6",
@@ -732,7 +731,7 @@ def test_unprivileged_sandbox_counts_only_its_own_processes(bubblewrap, monkeypa
             spawn,
         ]
         run = subprocess.run(
-            [*user, *bwrap], capture_output=True, text=True, timeout=60
+            [*user, *command], capture_output=True, text=True, timeout=60
         )
         assert "Cannot fork" in run.stderr, run.stderr  # the limit was reached ...
         # ... after some processes started despite the user's 8 others: 6 in all with the
@@ -746,9 +745,15 @@ def test_unprivileged_sandbox_counts_only_its_own_processes(bubblewrap, monkeypa
         )
         # outside a sandbox the same limit bites at once
         assert "forked" not in host.stdout
-        if "--disable-userns" in sandbox._options():
+        if "--disable-userns" in bwrap._options():
             # and no user namespace of its own inside (where it would be "root" again)
-            nested = [*bwrap[: bwrap.index("--")], "--", "unshare", "--user", "true"]
+            nested = [
+                *command[: command.index("--")],
+                "--",
+                "unshare",
+                "--user",
+                "true",
+            ]
             run = subprocess.run([*user, *nested], capture_output=True, text=True)
             assert run.returncode != 0, "a nested user namespace was allowed"
     finally:

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from dlcourse_instructor.grading.notebook import read_notebook, release_notebook
+from dlcourse_instructor.grading.notebook import read_notebook
+from dlcourse_instructor.grading.student_copy import release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -43,6 +43,11 @@ def test_student_copy_is_the_release_of_the_source(source):
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_chapter_links_its_exercises(source):
     chapter = json.loads((ROOT / "book" / source.name).read_text())
-    markdown = "\n".join("".join(c["source"]) for c in chapter["cells"] if c["cell_type"] == "markdown")
+    markdown = "\n".join(
+        "".join(c["source"]) for c in chapter["cells"] if c["cell_type"] == "markdown"
+    )
     assert f"<../student/{source.name}>" in markdown  # the download link
-    assert f"colab.research.google.com/github/" in markdown and f"/student/{source.name}" in markdown
+    assert (
+        "colab.research.google.com/github/" in markdown
+        and f"/student/{source.name}" in markdown
+    )

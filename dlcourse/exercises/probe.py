@@ -102,10 +102,14 @@ def encode(x: Any, depth: int = 0) -> Any:
                 [encode(k, depth + 1), encode(v, depth + 1)] for k, v in x.items()
             ]
         }
-    if type(x).__module__.startswith("torch") and hasattr(x, "detach"):  # a torch tensor
+    if type(x).__module__.startswith("torch") and hasattr(
+        x, "detach"
+    ):  # a torch tensor
         data = np.asarray(x.detach().cpu().numpy())
         return {"__tensor__": _array(data), "kind": "torch"}
-    if isinstance(getattr(x, "data", None), (np.ndarray, np.generic)):  # a dlcourse Tensor
+    if isinstance(
+        getattr(x, "data", None), (np.ndarray, np.generic)
+    ):  # a dlcourse Tensor
         return {"__tensor__": _array(np.asarray(x.data)), "kind": "dlcourse"}
     return {"__unsupported__": f"an object of type {type(x).__name__}"}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from dlcourse.exercises.ch03 import (
@@ -15,7 +14,6 @@ from dlcourse.exercises.ch03 import (
     reference_forward,
 )
 from dlcourse.exercises.checks import call, value
-
 
 HIDDEN = {
     "q1": [value(check=are_shape_tuples, message=SHAPE_TUPLES)],

@@ -9,7 +9,6 @@ from dlcourse.exercises.ch08 import (
     LABELS,
     LOGITS,
     XTR,
-    TrainEpochCheck,
     adam_steps,
     reference_accuracy,
     reference_adam,
@@ -17,6 +16,7 @@ from dlcourse.exercises.ch08 import (
 )
 from dlcourse.exercises.checks import call
 from dlcourse.exercises.compare import number
+from dlcourse.exercises.train_epoch_check import TrainEpochCheck
 
 
 def reference_standardise(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:

@@ -42,9 +42,8 @@ from dlcourse_instructor.grading.notebook import (
     assemble,
     graded_cells,
     read_notebook,
-    release,
-    release_notebook,
 )
+from dlcourse_instructor.grading.student_copy import release, release_notebook
 from dlcourse_instructor.grading.summary import write_summary
 
 __all__ = [

@@ -62,7 +62,8 @@ SYSTEM_EXIT = "system exit"
 UNREADABLE = "unreadable"
 SANDBOX_DENIED = "sandbox denied"
 MANUAL = "needs manual grading"
-NOT_SUBMITTED = "not submitted"  # set by the batch (.batch) for a notebook never handed in
+# set by the batch (.batch) for a notebook never handed in
+NOT_SUBMITTED = "not submitted"
 GRADER_ERROR = "grader error"
 
 
