@@ -162,7 +162,7 @@ def test_page_renders_offline(browser, server, page_path):
                 f"{mathjax['containers']} typeset"
             )
             assert mathjax["errors"] == 0, f"{page_path}: {mathjax['errors']} equations failed"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=90_000)  # a loaded machine is slow
         images = page.evaluate(IMAGES)
         broken = [img["src"] for img in images if not img["ok"]]
         assert not broken, f"{page_path}: images that did not load: {broken}"
