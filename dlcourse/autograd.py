@@ -726,3 +726,37 @@ def _lift(x: Any, like: Tensor) -> Tensor:
 def tensor(data: Any, requires_grad: bool = False) -> Tensor:
     """Create a Tensor (copies ``data``), like ``torch.tensor``."""
     return Tensor(data, requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------- the public node-building API
+# (issue 11: layers outside the engine build graph nodes through these names only)
+def make_node(
+    data: np.ndarray,
+    parents: tuple[Tensor, ...],
+    op: str,
+    backward: Callable[[np.ndarray], None],
+) -> Tensor:
+    """The output ``data`` of operation ``op`` on ``parents``; if a parent needs gradients
+    (and grad mode is on) it records the node, and ``backward(g)`` is later called with
+    dL/d(output) and must :func:`accumulate` each parent's gradient."""
+    out = _result(data, parents, op)
+    if out.requires_grad:
+        out._backward = backward
+    return out
+
+
+def accumulate(t: Tensor, grad: np.ndarray) -> None:
+    """Add ``grad`` (dL/dt, summed over broadcast axes if needed) to ``t.grad``."""
+    _accumulate(t, grad)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """Like ``torch.as_tensor``: a Tensor is returned as it is (cast if ``dtype`` differs);
+    anything else becomes a constant Tensor (no gradient), sharing memory where it can.
+    The engine holds floating-point data only: integers and booleans become float64."""
+    if isinstance(data, Tensor):
+        if dtype is None or data.data.dtype == np.dtype(dtype):
+            return data
+        return Tensor(data.data.astype(dtype))
+    arr = np.asarray(data, dtype=dtype)
+    return _leaf(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
