@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.autograd import Tensor, _unbroadcast, enable_grad, is_grad_enabled, no_grad, tensor
+from dlcourse.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
+from dlcourse.autograd.core import unbroadcast
 from gradcheck import finite_diff
 
 RNG = np.random.default_rng(1234)
@@ -127,7 +128,7 @@ def test_matmul_with_ndarray_operands():
 # ------------------------------------------------------------------- reductions
 @pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)], ids=str)
 @pytest.mark.parametrize("keepdims", [False, True])
-@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+@pytest.mark.parametrize("op", ["sum", "mean", "amax"])
 def test_reductions(op, axis, keepdims):
     x = _rand((3, 4, 2))
     dim = tuple(range(3)) if axis is None else axis
@@ -145,7 +146,7 @@ def test_reductions(op, axis, keepdims):
 def test_max_splits_gradient_evenly_among_ties_like_torch_amax():
     x = np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 5.0, 5.0, 0.0]])
     t = Tensor(x, requires_grad=True)
-    t.max(axis=1).sum().backward()
+    t.amax(axis=1).sum().backward()
     np.testing.assert_allclose(t.grad, [[0, 0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
     tt = torch.tensor(x, requires_grad=True)
     torch.amax(tt, dim=1).sum().backward()
@@ -162,9 +163,10 @@ def test_reshape_and_transpose():
     x = _rand((2, 3, 4))
     check(lambda t: t.reshape(4, 6), lambda t: t.reshape(4, 6), x)
     check(lambda t: t.reshape((6, -1)), lambda t: t.reshape((6, -1)), x)
-    check(lambda t: t.transpose(), lambda t: t.permute(2, 1, 0), x)
-    check(lambda t: t.transpose(1, 2, 0), lambda t: t.permute(1, 2, 0), x)
-    check(lambda t: t.transpose(-1, 0, 1), lambda t: t.permute(2, 0, 1), x)
+    check(lambda t: t.permute(2, 1, 0), lambda t: t.permute(2, 1, 0), x)
+    check(lambda t: t.permute(1, 2, 0), lambda t: t.permute(1, 2, 0), x)
+    check(lambda t: t.permute(-1, 0, 1), lambda t: t.permute(-1, 0, 1), x)
+    check(lambda t: t.transpose(1, 2), lambda t: t.transpose(1, 2), x)
     check(lambda t: t.T, lambda t: t.T, _rand((3, 5)))
 
 
@@ -210,10 +212,10 @@ def test_softmax_is_stable_for_huge_logits():
 
 def test_unbroadcast_sums_over_broadcast_axes():
     g = np.ones((2, 3, 4))
-    np.testing.assert_array_equal(_unbroadcast(g, (4,)), np.full(4, 6.0))
-    np.testing.assert_array_equal(_unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
-    np.testing.assert_array_equal(_unbroadcast(g, (1, 3, 1)), np.full((1, 3, 1), 8.0))
-    assert _unbroadcast(g, ()).shape == () and _unbroadcast(g, ()) == 24
+    np.testing.assert_array_equal(unbroadcast(g, (4,)), np.full(4, 6.0))
+    np.testing.assert_array_equal(unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
+    np.testing.assert_array_equal(unbroadcast(g, (1, 3, 1)), np.full((1, 3, 1), 8.0))
+    assert unbroadcast(g, ()).shape == () and unbroadcast(g, ()) == 24
 
 
 # ------------------------------------------------------------ PyTorch semantics
@@ -360,7 +362,5 @@ def test_broadcast_error_names_both_shapes(op):
 def test_other_errors_are_clear():
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 4\)"):
         Tensor(np.ones((2, 3))).reshape(4, 4)
-    with pytest.raises(ValueError, match="permutation"):
-        Tensor(np.ones((2, 3))).transpose(0, 0)
-    with pytest.raises(TypeError, match="scalar"):
-        Tensor([1.0]) ** Tensor([2.0])
+    with pytest.raises(RuntimeError, match="permutation"):
+        Tensor(np.ones((2, 3))).permute(0, 0)
