@@ -106,7 +106,7 @@ def scaled_dot_product_attention(
             f"{v.shape} must have the same length T_k"
         )
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    scores = (q @ k.transpose(*range(k.ndim - 2), k.ndim - 1, k.ndim - 2)) * scale
+    scores = (q @ k.transpose(-2, -1)) * scale
     if mask is not None:
         m = _mask_array(mask, scores.dtype)
         try:
@@ -194,7 +194,7 @@ class MultiHeadAttention(Module):
     def _heads(self, x: Tensor) -> Tensor:
         """(N, T, E) -> (N, heads, T, head_dim)."""
         n, t, _ = x.shape
-        return x.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
+        return x.reshape(n, t, self.num_heads, self.head_dim).permute(0, 2, 1, 3)
 
     def forward(
         self, query: Any, key: Any = None, value: Any = None, mask: Any = None
@@ -220,7 +220,7 @@ class MultiHeadAttention(Module):
         )
         out, weights = scaled_dot_product_attention(q, k, v, mask)
         n, t_q = query.shape[:2]
-        out = out.transpose(0, 2, 1, 3).reshape(
+        out = out.permute(0, 2, 1, 3).reshape(
             n, t_q, self.embed_dim
         )  # concatenate the heads
         self.last_weights = weights.data
