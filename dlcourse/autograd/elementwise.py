@@ -273,7 +273,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     c = _mask_of(condition)
     x = input if isinstance(input, core.Tensor) else None
     y = other if isinstance(other, core.Tensor) else None
-    like = x or y
+    like = x if x is not None else y
     if like is None:
         raise TypeError("where: input or other must be a Tensor")
     x, y = core.as_operand(input, like), core.as_operand(other, like)
