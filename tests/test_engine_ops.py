@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from gradcheck import finite_diff
 
 from dlcourse.autograd import Tensor, cat, gelu, leaky_relu, stack, where
-from gradcheck import finite_diff
 
 RNG = np.random.default_rng(11)
 
@@ -214,7 +214,7 @@ def test_numpy_aliases_axis_and_keepdims():
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_max_min_with_dim_return_values_and_indices(op, dim, keepdim):
     x = np.array([[1.0, 3.0, 3.0, -2.0], [5.0, 5.0, 0.0, 0.0], [-1.0, 2.0, 2.0, -1.0]])
-    values, indices = getattr(Tensor(x), op)(dim, keepdim)
+    _, indices = getattr(Tensor(x), op)(dim, keepdim)
     ref = getattr(torch.tensor(x), op)(dim, keepdim)
     np.testing.assert_array_equal(indices.data, ref.indices.numpy())
     assert indices.dtype == np.int64
@@ -257,7 +257,11 @@ def test_reductions_of_empty_dimensions_and_infinities():
 def test_transpose_swaps_two_dims_like_torch():
     x = _rand((2, 3, 4))
     for d0, d1 in [(0, 1), (1, 2), (-2, -1), (0, -1), (1, 1)]:
-        check(lambda t: t.transpose(d0, d1), lambda t: t.transpose(d0, d1), x)
+        check(
+            lambda t, a=d0, b=d1: t.transpose(a, b),
+            lambda t, a=d0, b=d1: t.transpose(a, b),
+            x,
+        )
     m = _rand((3, 5))
     check(lambda t: t.transpose(0, 1), lambda t: t.transpose(0, 1), m)
     check(lambda t: t.T, lambda t: t.T, m)
