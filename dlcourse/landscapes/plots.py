@@ -18,9 +18,8 @@ from .surfaces import Landscape, get_landscape
 
 __all__ = ["COLORS", "plot_contour", "plot_surface", "animate_descent"]
 
-COLORS = (
-    OKABE_ITO[1:] + OKABE_ITO[:1]
-)  # colour-blind safe; orange first, it stands out on viridis
+COLORS = OKABE_ITO[1:] + OKABE_ITO[:1]
+"""The paths' colours: Okabe–Ito, orange first (it stands out on viridis)."""
 
 
 def _paths(trajectories: Any) -> dict[str, np.ndarray]:

@@ -23,7 +23,10 @@ OKABE_ITO = [
     "#F0E442",
     "#000000",
 ]
+"""Okabe and Ito's eight colours, told apart with every kind of colour blindness."""
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+"""One marker per class, in the order of ``OKABE_ITO``: colour is never the only cue."""
 BLUE_WHITE_ORANGE = LinearSegmentedColormap.from_list(
     "blue_white_orange", [OKABE_ITO[0], "#FFFFFF", OKABE_ITO[1]]
 )
+"""Probability of class 1: blue at 0, white at ½ (the decision boundary), orange at 1."""
