@@ -31,6 +31,8 @@ One concept per module, each short enough to read next to its chapter::
 
 Submodules are imported on first use (``dlcourse.nn`` works after ``import dlcourse``), so
 importing the package stays fast and does not import PyTorch.
+
+See chapter: Deep Learning, from the neuron to the Transformer (book/intro.md)
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ keys and values all come from ``x``):
 Everything is built from :class:`~dlcourse.autograd.Tensor` operations; the
 engine provides the backward pass.
 
-See chapter: Attention and Transformers
+See chapter: Attention and Transformers (book/12_attention.ipynb)
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ Everything works for ``dlcourse.nn`` models (our own autograd engine computes th
 gradients) and for ``torch.nn`` models (PyTorch's autograd), which is how the tests
 check one against the other.
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations

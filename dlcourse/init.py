@@ -23,7 +23,7 @@ All functions fill the array in place (a dlcourse Tensor's ``.data``, or a NumPy
 array), return their argument, and take ``rng``: a ``numpy.random.Generator``, an
 integer seed, or ``None`` for fresh entropy.
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ batch ``X`` of shape ``(N, in)`` maps to ``X @ W.T + b`` of shape ``(N, out)``.
 Every layer with a PyTorch twin can copy that twin's weights (``from_torch``);
 the tests check outputs and gradients equal to PyTorch in float64.
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ Everything is built from :class:`~dlcourse.autograd.Tensor` operations, so the
 engine provides the backward pass; :func:`stack` (joining the per-step hidden
 states along the time axis) is the one extra autograd operation defined here.
 
-See chapter: RNNs and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations

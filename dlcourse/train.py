@@ -20,7 +20,7 @@ model with a single output is read as the probability of class 1 (sigmoid +
 binary cross-entropy), thresholded at 0.5. For real-valued (regression)
 targets the accuracies are recorded as NaN.
 
-See chapter: Training a real network
+See chapter: Training a real network (book/08_training.ipynb)
 """
 
 from __future__ import annotations

@@ -11,4 +11,7 @@ with ``from_torch`` and show that the two agree.
 
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.
+
+See chapter: Convolutional networks (book/10_cnn.ipynb); Recurrent networks and LSTMs
+(book/11_rnn.ipynb); Attention and Transformers (book/12_attention.ipynb)
 """

@@ -21,7 +21,7 @@ with today's choices (ReLU, max-pooling, "same" padding):
 layers with the trained weights, so the chapter can check that the NumPy
 convolution and PyTorch's agree.
 
-See chapter: Convolutional networks
+See chapter: Convolutional networks (book/10_cnn.ipynb)
 """
 
 from __future__ import annotations
