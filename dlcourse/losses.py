@@ -12,7 +12,7 @@ Each is one autograd node (``make_node``) with a hand-written backward, and equa
 results. A non-finite loss raises ``FloatingPointError`` naming the loss, because a NaN
 loss silently poisons every weight.
 
-See chapter: Loss functions
+See chapter: Loss functions (book/05_losses.ipynb)
 """
 
 from __future__ import annotations

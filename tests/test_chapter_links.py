@@ -23,13 +23,6 @@ ideas = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = ideas  # dataclasses look their module up there
 _spec.loader.exec_module(ideas)
 
-# Modules another branch of issue 11 rewrites (the engine): their "See chapter" lines take
-# the checked form when that work is merged; strict, so the entry goes once they do.
-AWAITING_MERGE = {
-    "dlcourse.autograd": "the engine's modules are being rewritten (issue 11, item 2)",
-    "dlcourse.losses": "rewritten with the engine (issue 11, item 1)",
-}
-
 
 def _module_names() -> list[str]:
     import dlcourse
@@ -43,18 +36,7 @@ def _module_names() -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(reason=AWAITING_MERGE[name], strict=True)
-            if name in AWAITING_MERGE
-            else (),
-        )
-        for name in _module_names()
-    ],
-)
+@pytest.mark.parametrize("name", _module_names())
 def test_module_links_to_an_existing_chapter(name: str) -> None:
     if name in ideas.INTERNAL:
         pytest.skip(ideas.INTERNAL[name])

@@ -4,7 +4,7 @@
 the operations live in modules by family: ``elementwise``, ``reductions``,
 ``reshaping`` (shape and indexing), ``matmul`` and ``softmax``.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from typing import Any

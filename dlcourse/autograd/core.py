@@ -21,7 +21,7 @@ their dtype, Python numbers adopt the tensor's dtype; leaf gradients accumulate 
 recorded. The engine never modifies a ``.grad`` array in place (two tensors may share
 one), so treat ``.grad`` as read-only.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Gradients at the edge points are PyTorch's: relu'(0) = 0, |x|'(0) = 0, d(xᵖ)/d
 when p = 0 (even at x = 0), d(cˣ)/dx = 0 where c = 0 and x ≥ 0, clamp passes the
 gradient where min ≤ x ≤ max (boundaries included).
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ For C = A B with upstream gradient G = dL/dC:  dL/dA = G Bᵀ,  dL/dB = Aᵀ G �
 gradient has its operand's shape. Vectors are promoted to matrices (a row on the
 left, a column on the right) and batch dimensions broadcast, as in ``torch.matmul``.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ dimensions (reshaped with ``keepdim=True`` first), times the local derivative.
 ``max(dim)`` gives the gradient to the index it returns; ``max()`` and ``amax`` share
 it evenly among tied maxima, like PyTorch.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Names and meanings are PyTorch's: ``transpose(d0, d1)`` swaps two dimensions,
 ``permute(*dims)`` reorders all of them, and in ``x[0, :, [0, 1]]`` the integer selects
 first (shape (3, 2) for a (2, 3, 4) tensor; NumPy would give (2, 3)).
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 softmax(a)ᵢ = e^(aᵢ - m) / Σⱼ e^(aⱼ - m) with m = max a: subtracting m changes nothing
 mathematically and keeps every exponent ≤ 0, so nothing overflows.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations
