@@ -100,7 +100,8 @@ def block_to_scratch(block: Block) -> "TransformerBlock":
     block gets ``blocked``.
     """
     from dlcourse import nn as dnn
-    from dlcourse.attention import LayerNorm, MultiHeadAttention, TransformerBlock
+    from dlcourse.attention import MultiHeadAttention, TransformerBlock
+    from dlcourse.normalization import LayerNorm
 
     d_model, d_ff = block.mlp[0].in_features, block.mlp[0].out_features
     new = TransformerBlock(
