@@ -33,7 +33,7 @@ import argparse
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -51,13 +51,20 @@ Step = Callable[[], np.ndarray]
 
 def conv_pair(rng: np.random.Generator) -> tuple[Step, Step]:
     x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
-    c1, c2 = Conv2d(1, 8, 3, padding=1, rng=rng, dtype=np.float32), Conv2d(8, 16, 3, padding=1, rng=rng,
-                                                                            dtype=np.float32)
-    tw = [torch.tensor(p.data, requires_grad=True) for p in (c1.weight, c1.bias, c2.weight, c2.bias)]
+    c1, c2 = (
+        Conv2d(1, 8, 3, padding=1, rng=rng, dtype=np.float32),
+        Conv2d(8, 16, 3, padding=1, rng=rng, dtype=np.float32),
+    )
+    tw = [
+        torch.tensor(p.data, requires_grad=True)
+        for p in (c1.weight, c1.bias, c2.weight, c2.bias)
+    ]
     tx = torch.from_numpy(x)
 
     def ours() -> np.ndarray:
-        out = conv2d(conv2d(x, c1.weight, c1.bias, 1, 1).relu(), c2.weight, c2.bias, 1, 1)
+        out = conv2d(
+            conv2d(x, c1.weight, c1.bias, 1, 1).relu(), c2.weight, c2.bias, 1, 1
+        )
         out.sum().backward()
         return out.data
 
@@ -111,8 +118,13 @@ def mha_pair(rng: np.random.Generator) -> tuple[Step, Step]:
     return ours, theirs
 
 
-def time_interleaved(ours: Step, theirs: Step, repeats: int, inner: int,
-                     clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+def time_interleaved(
+    ours: Step,
+    theirs: Step,
+    repeats: int,
+    inner: int,
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[float, float]:
     """Median seconds per step of each, over ``repeats`` interleaved blocks of ``inner`` steps."""
     for f in (ours, theirs):  # warm up
         f()
@@ -128,11 +140,21 @@ def time_interleaved(ours: Step, theirs: Step, repeats: int, inner: int,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target ratio is missed")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                        help="wall time (default) or CPU time of this process")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
-    parser.add_argument("--repeats", type=int, default=11, help="interleaved timing blocks (median)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a target ratio is missed"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall time (default) or CPU time of this process",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS and torch threads (default 1)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=11, help="interleaved timing blocks (median)"
+    )
     parser.add_argument("--inner", type=int, default=3, help="steps per block")
     args = parser.parse_args(argv)
 
@@ -140,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
 
     threadpool_limits(limits=args.threads, user_api="blas")
     torch.set_num_threads(args.threads)
-    print(f"float32, forward + backward, {args.threads} thread(s), numpy {np.__version__}, "
-          f"torch {torch.__version__}, median of {args.repeats} interleaved blocks, {args.clock} clock")
+    print(
+        f"float32, forward + backward, {args.threads} thread(s), numpy {np.__version__}, "
+        f"torch {torch.__version__}, median of {args.repeats} interleaved blocks, {args.clock} clock"
+    )
     header = f"{'layer':<44}{'dlcourse':>11}{'torch':>11}{'ratio':>8}{'target':>8}"
     print(header)
     print("-" * len(header))
@@ -154,14 +178,23 @@ def main(argv: list[str] | None = None) -> int:
     for name, make, target in workloads:
         torch.manual_seed(0)
         ours, theirs = make(np.random.default_rng(0))
-        np.testing.assert_allclose(ours(), theirs(), rtol=1e-3, atol=1e-4,
-                                   err_msg=f"{name}: outputs differ, timing would be meaningless")
-        t_ours, t_torch = time_interleaved(ours, theirs, args.repeats, args.inner, CLOCKS[args.clock])
+        np.testing.assert_allclose(
+            ours(),
+            theirs(),
+            rtol=1e-3,
+            atol=1e-4,
+            err_msg=f"{name}: outputs differ, timing would be meaningless",
+        )
+        t_ours, t_torch = time_interleaved(
+            ours, theirs, args.repeats, args.inner, CLOCKS[args.clock]
+        )
         ratio = t_ours / t_torch
         if target is not None:
             ok &= ratio <= target
-        print(f"{name:<44}{t_ours * 1e3:>9.2f}ms{t_torch * 1e3:>9.2f}ms{ratio:>8.2f}"
-              f"{'<=' + str(target) if target else '-':>8}")
+        print(
+            f"{name:<44}{t_ours * 1e3:>9.2f}ms{t_torch * 1e3:>9.2f}ms{ratio:>8.2f}"
+            f"{'<=' + str(target) if target else '-':>8}"
+        )
     if args.check and not ok:
         print(f"FAIL: a layer missed its target {TARGETS}", file=sys.stderr)
         return 1
