@@ -27,8 +27,9 @@ See chapter: Convolutional networks (book/10_cnn.ipynb)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np

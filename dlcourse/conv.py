@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from dlcourse import init
-from dlcourse.autograd import Tensor, _accumulate, _result
+from dlcourse.autograd import Tensor, accumulate, make_node
 from dlcourse.nn import Module, _as_tensor, _rng
 
 __all__ = ["conv2d", "max_pool2d", "Conv2d", "MaxPool2d", "Flatten", "from_torch"]
@@ -125,21 +125,18 @@ def conv2d(
             f"input: input {x.shape} with padding {(ph, pw)} is {hp}x{wp}"
         )
 
-    xp = x.data
-    if ph or pw:
-        xp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
-        xp[:, :, ph : ph + h, pw : pw + w] = x.data
+    # Channel-major padded copy (C, N, H_p, W_p): the rows of `cols` are then plain
+    # strided slices of it, and so are the col2im adds below (no transposed access).
+    xp = np.zeros((c, n, hp, wp), dtype=x.data.dtype)
+    xp[:, :, ph : ph + h, pw : pw + w] = x.data.transpose(1, 0, 2, 3)
     ho, wo = _out_size(hp, kh, sh), _out_size(wp, kw, sw)
-    # im2col, stored transposed:
-    # cols[(c, i, j), (n, h, w)] = xp[n, c, s*h + i, s*w + j].
-    # One strided copy per kernel offset (i, j) moves whole (N, H_out, W_out) planes,
+    # im2col, stored transposed: cols[(c, i, j), (n, h, w)] = xp[c, n, s*h + i, s*w + j].
+    # One strided copy per kernel offset (i, j) moves whole (C, N, H_out, W_out) blocks,
     # which is much faster than copying tiny kh*kw windows one by one.
     cols = np.empty((c, kh, kw, n, ho, wo), dtype=xp.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)].transpose(
-                1, 0, 2, 3
-            )
+            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)]
     cols = cols.reshape(c * kh * kw, n * ho * wo)
     w2 = weight.data.reshape(o, c * kh * kw)
     y = w2 @ cols  # (O, N*H_out*W_out): the whole convolution as one matrix product
@@ -148,30 +145,26 @@ def conv2d(
     # (N, O, H_out, W_out) as a view: no copy, and the backward's reshape of g back to
     # (O, N*H_out*W_out) is then free too when g keeps this memory layout.
     data = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-    parents = (x, weight) if bias is None else (x, weight, bias)
-    out = _result(data, parents, "conv2d")
 
-    def _backward(g: np.ndarray) -> None:
+    def backward(g: np.ndarray) -> None:
         g2 = g.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)  # G, columns like cols
         if weight.requires_grad:
             # dW = G colsᵀ, computed as (cols Gᵀ)ᵀ: BLAS is faster with the long
             # axis inside.
-            _accumulate(weight, (cols @ g2.T).T.reshape(weight.shape))
+            accumulate(weight, (cols @ g2.T).T.reshape(weight.shape))
         if bias is not None and bias.requires_grad:
-            _accumulate(bias, g2.sum(axis=1))
+            accumulate(bias, g2.sum(axis=1))
         if x.requires_grad:
             dcols = (w2.T @ g2).reshape(c, kh, kw, n, ho, wo)
-            gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
+            gxp = np.zeros((c, n, hp, wp), dtype=x.data.dtype)
             # col2im: each kernel offset adds into the pixels it read
             for i in range(kh):
                 for j in range(kw):
-                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[
-                        :, i, j
-                    ].transpose(1, 0, 2, 3)
-            _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
+                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[:, i, j]
+            accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
 
-    out._backward = _backward
-    return out
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return make_node(data, parents, "conv2d", backward)
 
 
 def max_pool2d(
@@ -220,18 +213,16 @@ def max_pool2d(
         better = (v > best) | np.isnan(v)
         np.copyto(best, v, where=better)
         arg[better] = k
-    out = _result(best, (x,), "max_pool2d")
 
-    def _backward(g: np.ndarray) -> None:
+    def backward(g: np.ndarray) -> None:
         gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
         for k in range(kh * kw):
             gxp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)] += np.where(
                 arg == k, g, 0
             )
-        _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
+        accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
 
-    out._backward = _backward
-    return out
+    return make_node(best, (x,), "max_pool2d", backward)
 
 
 class Conv2d(Module):

@@ -33,8 +33,9 @@ See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -19,7 +19,8 @@ See chapter: From neurons to networks (book/03_networks.ipynb)
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 

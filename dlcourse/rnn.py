@@ -27,9 +27,13 @@ on ``h_{t-1}`` and so on ``c_{t-1}``, which adds further terms (through the weig
 matrices) to the full derivative. While the forget gate stays near 1, the gradient flows
 back along the direct path through many steps without vanishing.
 
-Everything is built from :class:`~dlcourse.autograd.Tensor` operations, so the
-engine provides the backward pass; :func:`stack` (joining the per-step hidden
-states along the time axis) is the one extra autograd operation defined here.
+The cells are built from :class:`~dlcourse.autograd.Tensor` operations, so the
+engine provides their backward pass. The :class:`LSTM` layer runs the same equations
+as one fused node over the whole sequence
+(:func:`dlcourse.fused_lstm.lstm_sequence`): the input
+projections of all steps in one matrix product, then backpropagation through time
+written by hand, because 50 steps of ~20 small engine nodes each cost more in Python
+than in arithmetic. :func:`stack` joins the RNN's per-step hidden states.
 
 See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
@@ -37,17 +41,17 @@ See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from dlcourse import init
-from dlcourse.autograd import Tensor, _accumulate, _result
+from dlcourse.autograd import Tensor, accumulate, make_node
+from dlcourse.fused_lstm import lstm_sequence
 from dlcourse.nn import Module, _as_tensor, _rng
 
 __all__ = ["stack", "RNNCell", "LSTMCell", "RNN", "LSTM"]
-
-GATES = ("i", "f", "g", "o")
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -66,15 +70,13 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
                 f"{tensors[0].shape}; all must be equal"
             )
     data = np.stack([t.data for t in tensors], axis=axis)
-    out = _result(data, tuple(tensors), "stack")
 
-    def _backward(g: np.ndarray) -> None:
+    def backward(g: np.ndarray) -> None:
         for k, t in enumerate(tensors):
             if t.requires_grad:
-                _accumulate(t, np.take(g, k, axis=axis))
+                accumulate(t, np.take(g, k, axis=axis))
 
-    out._backward = _backward
-    return out
+    return make_node(data, tuple(tensors), "stack", backward)
 
 
 class _Recurrent(Module):
@@ -361,7 +363,7 @@ class LSTM(Module):
         self, x: Any, hx: tuple[Any, Any] | None = None
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         x = _sequence("LSTM", x, self.input_size)
-        n, steps, _ = x.shape
+        n = x.shape[0]
         h0, c0 = (None, None) if hx is None else hx
         h = self.cell._state(
             _initial("LSTM", h0, n, self.hidden_size), n, x.dtype, "h0"
@@ -370,19 +372,13 @@ class LSTM(Module):
             _initial("LSTM", c0, n, self.hidden_size), n, x.dtype, "c0"
         )
         self.hidden_states: list[Tensor] = []
-        cells, gates = [], {k: [] for k in GATES}
-        for t in range(steps):
-            h, c, step_gates = self.cell.step(x[:, t], h, c)
-            self.hidden_states.append(h)
-            cells.append(c.data)
-            for k in GATES:
-                gates[k].append(step_gates[k].data)
-        outputs = stack(self.hidden_states, axis=1)
+        cell = self.cell
+        weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+        outputs, h_n, c_n, record = lstm_sequence(x, h, c, weights, self.hidden_states)
         self.last_hidden = outputs.data
-        self.last_cell = np.stack(cells, axis=1)
-        self.last_gates = {k: np.stack(v, axis=1) for k, v in gates.items()}
-        shape = (1, n, self.hidden_size)
-        return outputs, (h.reshape(shape), c.reshape(shape))
+        self.last_cell = record.pop("c")
+        self.last_gates = record
+        return outputs, (h_n, c_n)
 
     def extra_repr(self) -> str:
         return self.cell.extra_repr()

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from gradcheck import finite_diff
 
 from dlcourse import attention as att
+from dlcourse import normalization
 from dlcourse.autograd import Tensor
-from gradcheck import finite_diff
 
 RNG = np.random.default_rng(5)
 TOL = dict(rtol=1e-9, atol=1e-10)
@@ -246,7 +247,7 @@ def test_layer_norm_matches_torch(shape):
     with torch.no_grad():
         twin.weight.normal_()
         twin.bias.normal_()
-    ours = att.LayerNorm.from_torch(twin)
+    ours = normalization.LayerNorm.from_torch(twin)
     x = RNG.standard_normal((4, 3, 6)) * 3 + 1
     X, tx = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
     out, ref = ours(X), twin(tx)
@@ -335,3 +336,31 @@ def test_transformer_block_dropout_is_off_in_eval_and_shapes_check():
         att.TransformerBlock.from_torch(
             torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
         )
+
+
+@pytest.mark.parametrize("mask_shape", [(5, 7), (2, 1, 5, 7)])
+def test_sdpa_learned_float_mask_gets_its_gradient_like_torch(mask_shape):
+    """A float mask that requires grad (a learned additive bias) gets dL/dmask, summed
+    over the axes it was broadcast along; q, k, v gradients too (float64)."""
+    q, k, v = (
+        RNG.standard_normal((2, 3, 5, 4)),
+        RNG.standard_normal((2, 3, 7, 4)),
+        RNG.standard_normal((2, 3, 7, 6)),
+    )
+    bias = RNG.standard_normal(mask_shape)
+    ours = [Tensor(a.copy(), requires_grad=True) for a in (q, k, v, bias)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v, bias)]
+    out, _ = att.scaled_dot_product_attention(*ours[:3], mask=ours[3])
+    ref = F.scaled_dot_product_attention(*theirs[:3], attn_mask=theirs[3])
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    up = RNG.standard_normal(out.shape)
+    out.backward(up)
+    ref.backward(torch.tensor(up))
+    for name, a, t in zip("qkv", ours, theirs):
+        np.testing.assert_allclose(
+            a.grad, t.grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=name
+        )
+    assert ours[3].grad is not None and ours[3].grad.shape == mask_shape
+    np.testing.assert_allclose(
+        ours[3].grad, theirs[3].grad.numpy(), rtol=1e-9, atol=1e-11
+    )

@@ -237,3 +237,48 @@ def test_errors_name_the_shapes():
         rnn.LSTM.from_torch(torch.nn.LSTM(3, 5, num_layers=2, batch_first=True))
     with pytest.raises(ValueError, match="batch_first"):
         rnn.RNN.from_torch(torch.nn.RNN(3, 5))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_lstm_hidden_state_gradients_match_torch(bias):
+    """The fused LSTM node's backward: dL/dh_t of every step (hidden_states[t].grad),
+    h_n, c_n and all weights against PyTorch run step by step (float64)."""
+    torch.manual_seed(4)
+    twin = torch.nn.LSTM(3, 5, bias=bias, batch_first=True).double()
+    ours = rnn.LSTM.from_torch(twin)
+    cell = torch.nn.LSTMCell(3, 5, bias=bias).double()
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh") + (
+            ("bias_ih", "bias_hh") if bias else ()
+        ):
+            getattr(cell, name).copy_(getattr(twin, name + "_l0"))
+    x = RNG.standard_normal((3, 6, 3))
+    up_out, up_h, up_c = (
+        RNG.standard_normal((3, 6, 5)),
+        RNG.standard_normal((1, 3, 5)),
+        RNG.standard_normal((1, 3, 5)),
+    )
+    out, (h_n, c_n) = ours(Tensor(x))
+    ((out * up_out).sum() + (h_n * up_h).sum() + (c_n * up_c).sum()).backward()
+    h = c = torch.zeros(3, 5, dtype=torch.float64)
+    hs = []
+    for t in range(6):
+        h, c = cell(torch.tensor(x[:, t]), (h, c))
+        h.retain_grad()
+        hs.append(h)
+    ref = torch.stack(hs, 1)
+    (
+        (ref * torch.tensor(up_out)).sum()
+        + (h * torch.tensor(up_h[0])).sum()
+        + (c * torch.tensor(up_c[0])).sum()
+    ).backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), **TOL)
+    np.testing.assert_allclose(c_n.data[0], c.detach().numpy(), **TOL)
+    for t in range(6):
+        np.testing.assert_allclose(
+            ours.hidden_states[t].grad, hs[t].grad.numpy(), **TOL, err_msg=f"dL/dh_{t}"
+        )
+    for name, p in _cell_params(ours.cell).items():
+        np.testing.assert_allclose(
+            p.grad, getattr(cell, name).grad.numpy(), **TOL, err_msg=name
+        )

@@ -91,7 +91,7 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-def block_to_scratch(block: Block) -> "TransformerBlock":
+def block_to_scratch(block: Block) -> TransformerBlock:
     """The same block as a from-scratch :class:`dlcourse.attention.TransformerBlock`.
 
     In float64. Our ``attn``, ``mlp[0]``, ``mlp[2]``, ``norm1``, ``norm2`` become its
@@ -100,7 +100,8 @@ def block_to_scratch(block: Block) -> "TransformerBlock":
     block gets ``blocked``.
     """
     from dlcourse import nn as dnn
-    from dlcourse.attention import LayerNorm, MultiHeadAttention, TransformerBlock
+    from dlcourse.attention import MultiHeadAttention, TransformerBlock
+    from dlcourse.normalization import LayerNorm
 
     d_model, d_ff = block.mlp[0].in_features, block.mlp[0].out_features
     new = TransformerBlock(
@@ -159,7 +160,7 @@ class _Trunk(nn.Module):
         # dlcourse.train.fit hands over inputs in the model's float dtype
         idx = idx.long()
         T = idx.shape[1]
-        if T > self.context:
+        if self.context < T:
             raise ValueError(f"sequence length {T} exceeds the context {self.context}")
         pos = torch.arange(T, device=idx.device)
         h = self.drop(self.tok_emb(idx) + self.pos_emb(pos))

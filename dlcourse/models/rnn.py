@@ -18,7 +18,8 @@ See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
