@@ -35,16 +35,16 @@ class _Waypoint:
 
 def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]]:
     """Positions of tensors and waypoints; arrows as [parent, waypoints..., child]."""
-    nodes = root._topological_order(leaves=True)  # parents before children
+    nodes = root.topological_order(leaves=True)  # parents before children
     consumers: dict[Tensor, list[Tensor]] = {n: [] for n in nodes}
     column: dict[Any, int] = {}
     for n in nodes:
-        for p in n._prev:
+        for p in n.parents:
             consumers[p].append(n)
-        if n._prev:
-            column[n] = 1 + max(column.get(p, 0) for p in n._prev)
+        if n.parents:
+            column[n] = 1 + max(column.get(p, 0) for p in n.parents)
     for n in nodes:  # inputs: just left of their first consumer
-        if not n._prev:
+        if not n.parents:
             column[n] = min((column[c] for c in consumers[n]), default=1) - 1
     shift = min(column.values())
     for n in nodes:
@@ -55,7 +55,7 @@ def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]
     left: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column left
     right: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column right
     for child in nodes:
-        for parent in dict.fromkeys(child._prev):  # x * x: one arrow
+        for parent in dict.fromkeys(child.parents):  # x * x: one arrow
             path: list[Any] = [parent]
             for col in range(column[parent] + 1, column[child]):
                 w = _Waypoint()
@@ -114,8 +114,8 @@ def _fmt(a: np.ndarray | None, precision: int) -> str:
 
 
 def _node_text(t: Tensor, precision: int, show_grad: bool) -> str:
-    if t._prev:
-        kind = t._op
+    if t.parents:
+        kind = t.op
     elif t.requires_grad:
         kind = "leaf"
     else:
@@ -177,7 +177,7 @@ def draw_graph(
             continue
         if t is root:
             colour = _COLOURS["root"]
-        elif t._prev:
+        elif t.parents:
             colour = _COLOURS["op"]
         else:
             colour = _COLOURS["param"] if t.requires_grad else _COLOURS["const"]

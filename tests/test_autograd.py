@@ -375,7 +375,7 @@ def test_no_grad_records_nothing_and_restores_state():
             z = x * 3
         assert not is_grad_enabled()
     assert is_grad_enabled()
-    assert not y.requires_grad and y.is_leaf and y._op == ""
+    assert not y.requires_grad and y.is_leaf and y.op == ""
     assert z.requires_grad
 
     @no_grad()

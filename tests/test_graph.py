@@ -74,7 +74,7 @@ def test_layout_is_layered_left_to_right():
     pos = graph_layout(L)
     assert set(pos) == {L, a, b, c, d, e, f}
     for node in pos:
-        for parent in node._prev:
+        for parent in node.parents:
             assert pos[parent][0] < pos[node][0]
     assert pos[L][0] == max(col for col, _ in pos.values())
     # no two boxes in the same place

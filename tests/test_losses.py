@@ -130,7 +130,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
 def test_cross_entropy_is_one_fused_node_and_keeps_float32():
     z = Tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
     loss = cross_entropy(z, [0, 1, 2])
-    assert loss._op == "cross_entropy" and loss._prev == (z,)
+    assert loss.op == "cross_entropy" and loss.parents == (z,)
     assert loss.dtype == np.float32
     loss.backward()
     assert z.grad.dtype == np.float32

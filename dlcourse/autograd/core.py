@@ -115,7 +115,7 @@ class Tensor:
                 f"backward: gradient has shape {seed.shape} but the tensor has "
                 f"shape {self.shape}"
             )
-        order = self._topological_order()
+        order = self.topological_order()
         for node in order:  # non-leaves hold only this pass's gradient
             node.grad = None
         accumulate(self, seed)
@@ -123,7 +123,7 @@ class Tensor:
             if node.grad is not None and node._backward is not None:
                 node._backward(node.grad)
 
-    def _topological_order(self, leaves: bool = False) -> list[Tensor]:
+    def topological_order(self, leaves: bool = False) -> list[Tensor]:
         """The tensors this one was computed from, each after all of its parents.
 
         Leaves (no ``_backward`` to run) are left out unless ``leaves=True``. The
@@ -159,6 +159,8 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype.")
     size = property(lambda self: self.data.size, doc="The number of elements.")
     is_leaf = property(lambda self: not self._prev, doc="Not made by a recorded op.")
+    parents = property(lambda self: self._prev, doc="The tensors it was made from.")
+    op = property(lambda self: self._op, doc="The operation that made it ('' if none).")
 
     def __len__(self) -> int:
         return len(self.data)
