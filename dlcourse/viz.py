@@ -11,11 +11,15 @@ See chapter: From neurons to networks
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+
+from dlcourse.interop import to_numpy
 
 __all__ = [
     "OKABE_ITO",
@@ -43,19 +47,6 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 _BINARY = LinearSegmentedColormap.from_list(
     "blue_white_orange", [OKABE_ITO[0], "#FFFFFF", OKABE_ITO[1]]
 )
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """A NumPy array from a NumPy array, a torch tensor, a dlcourse Tensor or a list."""
-    if hasattr(
-        x, "detach"
-    ):  # torch.Tensor; a detached dlcourse Tensor falls through to .data
-        x = x.detach()
-        if hasattr(x, "cpu"):
-            return x.cpu().numpy()
-    if isinstance(getattr(x, "data", None), np.ndarray):  # dlcourse Tensor
-        return x.data
-    return np.asarray(x)
 
 
 def _leaves(model: Any) -> list[Any]:
@@ -108,7 +99,7 @@ def linear_layers(model: Any) -> list[tuple[np.ndarray, np.ndarray | None, str]]
                     f"linear_layers: cannot place a {name} layer here: expected Linear "
                     f"layers each followed by at most one activation"
                 )
-    for (W1, *_), (W2, *_) in zip(out, out[1:]):
+    for (W1, *_), (W2, *_) in itertools.pairwise(out):
         if W1.shape[0] != W2.shape[1]:
             raise ValueError(
                 f"linear_layers: consecutive weights {W1.shape} and {W2.shape} do not chain: "
@@ -249,7 +240,7 @@ def draw_network(
                 f"draw_network: need at least two positive layer sizes, got {sizes}"
             )
         acts = [""] * (len(sizes) - 1)
-        params = [a * b + b for a, b in zip(sizes, sizes[1:])]
+        params = [a * b + b for a, b in itertools.pairwise(sizes)]
     else:
         layers = linear_layers(model_or_sizes)
         sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _, _ in layers]
@@ -333,7 +324,12 @@ def draw_network(
                 va="center",
                 fontsize=8,
                 zorder=4,
-                bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1),
+                bbox={
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.85,
+                    "pad": 1,
+                },
             )
         label = f"{names[i]}\n{n} unit{'s' if n != 1 else ''}"
         if i > 0:
