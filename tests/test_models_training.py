@@ -80,3 +80,21 @@ def test_train_torch_calls_a_batch_factory_once_per_epoch():
     assert len(calls) == 3 and len(losses) == 6 and model.training
     with pytest.raises(ValueError, match="epochs"):
         train_torch(model, _mse, torch.optim.SGD(model.parameters(), lr=0.1), [], -1)
+
+
+def test_a_tuple_of_inputs_is_passed_as_separate_arguments():
+    class ScaleAndAdd(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1, dtype=torch.float64))
+
+        def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+            return self.w * a + b
+
+    model = ScaleAndAdd()
+    a, b = torch.ones(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    target = torch.full((3,), 3.0, dtype=torch.float64)
+    losses = train_torch(
+        model, _mse, torch.optim.SGD(model.parameters(), lr=0.1), [((a, b), target)]
+    )
+    assert losses == [4.0] and float(model.w) == pytest.approx(1.4)

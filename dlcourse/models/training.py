@@ -52,7 +52,8 @@ def train_torch(
         loss_fn: ``loss_fn(model(inputs), targets)``, a scalar torch tensor.
         batches: ``(inputs, targets)`` pairs; a callable is called once per epoch
             for a fresh iterable (e.g. a new shuffle). Batches are drawn lazily, one
-            step at a time, so random draws keep their order.
+            step at a time, so random draws keep their order. ``inputs`` is a tensor,
+            or a tuple of them passed as separate arguments (``model(*inputs)``).
         epochs: passes over ``batches``.
         on_batch: ``(inputs, targets) -> (inputs, targets)`` before each step, e.g.
             random shifts of the images.
@@ -72,7 +73,9 @@ def train_torch(
             if on_batch is not None:
                 inputs, targets = on_batch(inputs, targets)
             optimizer.zero_grad()
-            loss = loss_fn(model(inputs), targets)
+            # A tuple of inputs is several arguments: model(source, target_so_far).
+            output = model(*inputs) if isinstance(inputs, tuple) else model(inputs)
+            loss = loss_fn(output, targets)
             loss.backward()
             if clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
