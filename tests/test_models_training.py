@@ -97,4 +97,4 @@ def test_a_tuple_of_inputs_is_passed_as_separate_arguments():
     losses = train_torch(
         model, _mse, torch.optim.SGD(model.parameters(), lr=0.1), [((a, b), target)]
     )
-    assert losses == [4.0] and float(model.w) == pytest.approx(1.4)
+    assert losses == [4.0] and float(model.w.detach()) == pytest.approx(1.4)
