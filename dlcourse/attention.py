@@ -51,9 +51,11 @@ from typing import Any
 import numpy as np
 
 from dlcourse import init, nn
-from dlcourse.autograd import Tensor, accumulate, make_node
-from dlcourse.nn import Module, _as_tensor, _rng
+from dlcourse.autograd import Tensor, accumulate, as_tensor, make_node
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
 from dlcourse.normalization import LayerNorm
+from dlcourse.rng import as_generator
 
 __all__ = [
     "attention_weights",
@@ -125,7 +127,7 @@ def scaled_dot_product_attention(
         ``(output (..., T_q, d_v), weights (..., T_q, T_k))``; each row of weights
         sums to 1.
     """
-    q, k, v = _as_tensor(q), _as_tensor(k), _as_tensor(v)
+    q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
         raise ValueError(
             f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
@@ -171,6 +173,7 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
     return pe
 
 
+@twin_of("MultiheadAttention")
 class MultiHeadAttention(Module):
     """Multi-head attention (``torch.nn.MultiheadAttention`` with ``batch_first=True``).
 
@@ -203,7 +206,7 @@ class MultiHeadAttention(Module):
             )
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
         self.head_dim = self.embed_dim // self.num_heads
-        gen = _rng(rng)
+        gen = as_generator(rng)
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (
             nn.Linear(embed_dim, embed_dim, bias=bias, rng=gen, dtype=dtype)
             for _ in range(4)
@@ -224,9 +227,9 @@ class MultiHeadAttention(Module):
     def forward(
         self, query: Any, key: Any = None, value: Any = None, mask: Any = None
     ) -> tuple[Tensor, Tensor]:
-        query = _as_tensor(query)
-        key = query if key is None else _as_tensor(key)
-        value = key if value is None else _as_tensor(value)
+        query = as_tensor(query)
+        key = query if key is None else as_tensor(key)
+        value = key if value is None else as_tensor(value)
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
                 raise ValueError(
@@ -265,16 +268,12 @@ class MultiHeadAttention(Module):
         new = cls(
             mha.embed_dim, mha.num_heads, bias=mha.in_proj_bias is not None, rng=0
         )
-        w = mha.in_proj_weight.detach().cpu().double().numpy()
-        b = (
-            None
-            if mha.in_proj_bias is None
-            else mha.in_proj_bias.detach().cpu().double().numpy()
-        )
+        w = to_numpy(mha.in_proj_weight, np.float64)
+        b = None if mha.in_proj_bias is None else to_numpy(mha.in_proj_bias, np.float64)
         E = mha.embed_dim
         for k, proj in enumerate((new.q_proj, new.k_proj, new.v_proj)):
             proj.weight.data[...] = w[k * E : (k + 1) * E]
-            if b is not None:
+            if b is not None and proj.bias is not None:
                 proj.bias.data[...] = b[k * E : (k + 1) * E]
         new.out_proj = nn.Linear.from_torch(mha.out_proj)
         return new
@@ -309,7 +308,7 @@ class TransformerBlock(Module):
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
-        gen = _rng(rng)
+        gen = as_generator(rng)
         if activation not in ("gelu", "relu"):
             raise ValueError(
                 "TransformerBlock: activation must be 'gelu' or 'relu', "
@@ -326,7 +325,7 @@ class TransformerBlock(Module):
         self.activation = nn.GELU() if activation == "gelu" else nn.ReLU()
 
     def forward(self, x: Any, mask: Any = None) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         attended, _ = self.self_attn(self.norm1(x), mask=mask)
         self.last_weights = self.self_attn.last_weights
         x = x + self.dropout1(attended)

@@ -43,10 +43,12 @@ from typing import Any
 import numpy as np
 
 from dlcourse import init
-from dlcourse.autograd import Tensor, accumulate, make_node
-from dlcourse.nn import Module, _as_tensor, _rng
+from dlcourse.autograd import Tensor, accumulate, as_tensor, make_node
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
+from dlcourse.rng import as_generator
 
-__all__ = ["conv2d", "max_pool2d", "Conv2d", "MaxPool2d", "Flatten", "from_torch"]
+__all__ = ["conv2d", "max_pool2d", "Conv2d", "MaxPool2d", "Flatten"]
 
 IntPair = int | tuple[int, int]
 
@@ -92,8 +94,8 @@ def conv2d(
     Returns:
         Tensor (N, O, H_out, W_out), ``H_out = (H + 2 p_h - kh) // s_h + 1``.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    bias = None if bias is None else _as_tensor(bias)
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
     sh, sw = _pair(stride, "conv2d: stride")
     ph, pw = _pair(padding, "conv2d: padding")
     if sh < 1 or sw < 1 or ph < 0 or pw < 0:
@@ -177,7 +179,7 @@ def max_pool2d(
     The gradient of each output goes to the first maximum of its window
     (row-major order); NaN counts as the maximum, like PyTorch.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     kh, kw = _pair(kernel_size, "max_pool2d: kernel_size")
     sh, sw = _pair(kernel_size if stride is None else stride, "max_pool2d: stride")
     ph, pw = _pair(padding, "max_pool2d: padding")
@@ -225,6 +227,7 @@ def max_pool2d(
     return make_node(best, (x,), "max_pool2d", backward)
 
 
+@twin_of("Conv2d")
 class Conv2d(Module):
     """2-D convolution layer (``torch.nn.Conv2d``, no dilation/groups).
 
@@ -249,7 +252,7 @@ class Conv2d(Module):
         self.kernel_size = _pair(kernel_size, "Conv2d: kernel_size")
         self.stride = _pair(stride, "Conv2d: stride")
         self.padding = _pair(padding, "Conv2d: padding")
-        gen = _rng(rng)
+        gen = as_generator(rng)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.weight = Tensor(np.empty(shape, dtype=dtype), requires_grad=True)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
@@ -294,12 +297,13 @@ class Conv2d(Module):
             bias=layer.bias is not None,
             rng=0,
         )
-        new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
-        if layer.bias is not None:
-            new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
+        new.weight.data[...] = to_numpy(layer.weight, np.float64)
+        if new.bias is not None:
+            new.bias.data[...] = to_numpy(layer.bias, np.float64)
         return new
 
 
+@twin_of("MaxPool2d")
 class MaxPool2d(Module):
     """Max-pooling layer (``torch.nn.MaxPool2d``); see :func:`max_pool2d`."""
 
@@ -327,6 +331,7 @@ class MaxPool2d(Module):
         return cls(layer.kernel_size, layer.stride, layer.padding)
 
 
+@twin_of("Flatten", settings=("start_dim", "end_dim"))
 class Flatten(Module):
     """Merge dimensions ``start_dim..end_dim`` into one (``torch.nn.Flatten``).
 
@@ -337,7 +342,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if start > end:
             raise ValueError(
@@ -350,22 +355,3 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-def from_torch(module: Any) -> Module:
-    """The dlcourse twin of a torch CNN: ``Conv2d``, ``MaxPool2d``, ``Flatten`` and
-    ``Sequential`` here, everything else (Linear, activations, ...) via
-    :func:`dlcourse.nn.from_torch`."""
-    import torch.nn as tnn
-
-    from dlcourse import nn
-
-    if isinstance(module, tnn.Conv2d):
-        return Conv2d.from_torch(module)
-    if isinstance(module, tnn.MaxPool2d):
-        return MaxPool2d.from_torch(module)
-    if isinstance(module, tnn.Flatten):
-        return Flatten(module.start_dim, module.end_dim)
-    if isinstance(module, tnn.Sequential):
-        return nn.Sequential(*(from_torch(m) for m in module))
-    return nn.from_torch(module)

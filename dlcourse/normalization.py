@@ -21,12 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.autograd import Tensor
-from dlcourse.nn import Module, _as_tensor
+from dlcourse.autograd import Tensor, as_tensor
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
 
 __all__ = ["LayerNorm"]
 
 
+@twin_of("LayerNorm")
 class LayerNorm(Module):
     """Layer normalisation (Ba et al. 2016; ``torch.nn.LayerNorm``).
 
@@ -60,7 +62,7 @@ class LayerNorm(Module):
             )
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
             raise ValueError(
@@ -83,10 +85,10 @@ class LayerNorm(Module):
         """Copy a ``torch.nn.LayerNorm`` (float64)."""
         affine = layer.weight is not None
         new = cls(tuple(layer.normalized_shape), layer.eps, elementwise_affine=affine)
-        if affine:
-            new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
-            if layer.bias is not None:
-                new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
-            else:
-                new.bias = None
+        if new.weight is not None:
+            new.weight.data[...] = to_numpy(layer.weight, np.float64)
+        if new.bias is not None and layer.bias is not None:
+            new.bias.data[...] = to_numpy(layer.bias, np.float64)
+        else:
+            new.bias = None
         return new

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from dlcourse.architecture import LayerInfo, draw_architecture, summarize
-from dlcourse.models.cnn import LeNet, from_torch
+from dlcourse.models.cnn import LeNet
+from dlcourse.nn import from_torch
 
 
 def reference_summary(model, x):

@@ -195,7 +195,7 @@ def test_small_cnn_from_torch_matches_outputs_and_every_parameter_gradient():
         torch.nn.Flatten(),
         torch.nn.Linear(6 * 2 * 2, 3),
     ).double()
-    ours = conv.from_torch(twin)
+    ours = nn.from_torch(twin)
     assert isinstance(ours, nn.Sequential) and isinstance(ours[5], conv.Flatten)
     x = RNG.standard_normal((5, 1, 8, 8))
     X, tx = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)

@@ -5,13 +5,8 @@ import pytest
 import torch
 
 from dlcourse.data import digits
-from dlcourse.models.cnn import (
-    LeNet,
-    feature_maps,
-    from_torch,
-    shift_augment,
-    train_classifier,
-)
+from dlcourse.models.cnn import LeNet, feature_maps, shift_augment, train_classifier
+from dlcourse.nn import from_torch
 from dlcourse.train import accuracy
 
 

@@ -7,8 +7,6 @@ the operations live in modules by family: ``elementwise``, ``reductions``,
 See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
-from typing import Any
-
 from dlcourse.autograd.core import (
     Tensor,
     accumulate,
@@ -41,12 +39,3 @@ __all__ = [
     "gelu",
     "ValuesIndices",
 ]
-
-
-# Transition (issue 11): conv.py and rnn.py build nodes the old way until their branch
-# switches to make_node/accumulate; delete these two names after that merge.
-def _result(data: Any, parents: tuple[Tensor, ...], op: str) -> Tensor:
-    return make_node(data, parents, op, lambda g: None)
-
-
-_accumulate = accumulate

@@ -244,13 +244,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not parts:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     d = _wrap(dim, parts[0].ndim + 1, "stack")
-    try:
-        data = np.stack([t.data for t in parts], axis=d)
-    except ValueError:
-        shapes = [t.shape for t in parts]
-        raise RuntimeError(
-            f"stack: expects tensors of equal shape, got {shapes}"
-        ) from None
+    for k, t in enumerate(parts):
+        if t.shape != parts[0].shape:
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but tensor {k} has "
+                f"shape {t.shape} and tensor 0 has shape {parts[0].shape}"
+            )
+    data = np.stack([t.data for t in parts], axis=d)
 
     def backward(g: np.ndarray) -> None:
         for k, t in enumerate(parts):

@@ -8,6 +8,7 @@ with ``from_torch`` and show that the two agree.
     dlcourse.models.rnn       sequence regressors (RNN/LSTM/GRU) and a character language model
     dlcourse.models.seq2seq   an encoder-decoder with attention, for number-to-words translation
     dlcourse.models.gpt       a small decoder-only Transformer
+    dlcourse.models.training  the one training loop they all use (train_torch)
 
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.

@@ -26,6 +26,7 @@ See chapter: Attention and Transformers (book/12_attention.ipynb)
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlcourse.device import device
+from dlcourse.models.training import train_torch
 
 if TYPE_CHECKING:
     from dlcourse.attention import TransformerBlock
@@ -66,7 +68,7 @@ class Block(nn.Module):
         )
         self.norm2 = nn.LayerNorm(d_model)
         d_ff = 4 * d_model if d_ff is None else d_ff
-        self.mlp = nn.Sequential(
+        self.mlp: nn.Sequential = nn.Sequential(
             nn.Linear(d_model, d_ff),
             nn.GELU(),
             nn.Linear(d_ff, d_model),
@@ -103,7 +105,9 @@ def block_to_scratch(block: Block) -> TransformerBlock:
     from dlcourse.attention import MultiHeadAttention, TransformerBlock
     from dlcourse.normalization import LayerNorm
 
-    d_model, d_ff = block.mlp[0].in_features, block.mlp[0].out_features
+    expand = block.mlp[0]
+    assert isinstance(expand, nn.Linear)
+    d_model, d_ff = expand.in_features, expand.out_features
     new = TransformerBlock(
         d_model, block.attn.num_heads, d_ff, activation="gelu", rng=0
     )
@@ -121,6 +125,8 @@ def block_to_scratch(block: Block) -> TransformerBlock:
 
 class _Trunk(nn.Module):
     """Token + learned position embeddings, a stack of blocks and a final LayerNorm."""
+
+    blocked: torch.Tensor  # a buffer: (context, context), True above the diagonal
 
     def __init__(
         self,
@@ -141,7 +147,7 @@ class _Trunk(nn.Module):
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         self.pos_emb = nn.Embedding(context, d_model)
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(
+        self.blocks: nn.ModuleList = nn.ModuleList(
             Block(d_model, n_heads, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
@@ -319,19 +325,17 @@ def train_lm(
     )
     gen = torch.Generator(device="cpu").manual_seed(seed)
     log: dict[str, list[float]] = {"step": [], "train_loss": [], "val_loss": []}
-    model.train()
-    for step in range(1, steps + 1):
-        starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen).to(
-            dev
-        )
-        x, y = _windows(data, starts, T)
-        loss = lm_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
+
+    def random_windows() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for _ in range(steps):
+            starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen)
+            yield _windows(data, starts.to(dev), T)
+
+    def validate(step: int, loss: float) -> None:
         if val_tokens is not None and (step % eval_every == 0 or step == steps):
             log["step"].append(step)
-            log["train_loss"].append(loss.item())
+            log["train_loss"].append(loss)
             log["val_loss"].append(evaluate_lm(model, val_tokens, skip))
+
+    train_torch(model, lm_loss, opt, random_windows(), schedule=sched, on_step=validate)
     return log

@@ -1,7 +1,7 @@
 """A model's affine layers as NumPy arrays, whatever framework built it.
 
 The pictures read weights the same way from a dlcourse model, a PyTorch module or plain
-``(W, b)`` pairs: :func:`to_numpy` turns any tensor into an array and :func:`linear_layers`
+``(W, b)`` pairs: :func:`dlcourse.interop.to_numpy` turns any tensor into an array and :func:`linear_layers`
 lists ``(W, b, activation)`` for each ``y = W x + b`` in order.
 
 See chapter: From neurons to networks (book/03_networks.ipynb)
@@ -14,20 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from dlcourse.interop import to_numpy
+
 __all__ = ["to_numpy", "linear_layers"]
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """A NumPy array from a NumPy array, a torch tensor, a dlcourse Tensor or a list."""
-    if hasattr(
-        x, "detach"
-    ):  # torch.Tensor; a detached dlcourse Tensor falls through to .data
-        x = x.detach()
-        if hasattr(x, "cpu"):
-            return x.cpu().numpy()
-    if isinstance(getattr(x, "data", None), np.ndarray):  # dlcourse Tensor
-        return x.data
-    return np.asarray(x)
 
 
 def _leaves(model: Any) -> list[Any]:
