@@ -17,7 +17,7 @@ Three small tools that every module uses instead of writing its own:
 A twin computes the same function: the tests check every registered pair against
 PyTorch in float64, outputs and gradients.
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations
@@ -43,7 +43,13 @@ _CONVERTERS: dict[str, Converter] = {}
 
 # The modules whose layers register themselves; imported before a lookup, so that
 # nn.from_torch finds Conv2d even when dlcourse.conv was never imported.
-_LAYER_MODULES = ("dlcourse.nn", "dlcourse.conv", "dlcourse.rnn", "dlcourse.attention")
+_LAYER_MODULES = (
+    "dlcourse.nn",
+    "dlcourse.conv",
+    "dlcourse.rnn",
+    "dlcourse.attention",
+    "dlcourse.normalization",
+)
 
 
 def is_torch(obj: Any) -> bool:

@@ -6,7 +6,7 @@ list/tuple of Modules) is a child whose parameters are collected recursively. A
 network is then just modules inside modules; ``parameters()`` hands all their
 tensors to an optimiser, ``train()``/``eval()`` switch the mode of all of them.
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations

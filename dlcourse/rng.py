@@ -6,7 +6,7 @@ that one generator passed to several layers gives them *different* draws, in
 order, and the whole model is still reproducible from one seed; a seed starts a
 new generator ``numpy.random.default_rng(seed)``.
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations
