@@ -15,11 +15,13 @@ export OMP_NUM_THREADS ?= 1
 NOTEBOOKS := $(wildcard book/*.ipynb exercises/*.ipynb)
 JOBS ?= 2
 
-.PHONY: help venv book release test test-gpu test-unit test-notebooks test-browser browser-deps sandbox-deps serve lab strip bench clean
+.PHONY: help venv book release test lint ideas test-gpu test-unit test-notebooks test-browser browser-deps sandbox-deps serve lab strip bench clean
 
 help:
 	@echo "make book    build the HTML book into _build/html (executes every chapter)"
-	@echo "make test    build the book strictly and run the whole test suite"
+	@echo "make test    check the code (make lint), build the book strictly, run every test"
+	@echo "make lint    ruff (lint and format) and mypy over the package"
+	@echo "make ideas   regenerate book/where_ideas_live.md from the package's docstrings"
 	@echo "make serve   serve the built book on http://127.0.0.1:8000"
 	@echo "make lab     open the chapters and the student exercises in JupyterLab"
 	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
@@ -73,7 +75,19 @@ sandbox-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
 	else echo "No bwrap found: the sandbox tests will be skipped (they fail under CI=true)."; fi
 
-test: $(STAMP) browser-deps sandbox-deps book
+# Static checks: ruff's lint rules and formatting, and mypy's types (pyproject.toml configures
+# all three); the tests and benchmarks are held to the formatting too.
+lint: $(STAMP)
+	$(BIN)/ruff check dlcourse instructor
+	$(BIN)/ruff format --check dlcourse instructor tests benchmarks
+	$(BIN)/mypy
+
+# The book page "Where each idea lives", from each module's "See chapter" line and __all__
+# (tests/test_chapter_links.py fails when it is stale).
+ideas: $(STAMP)
+	$(BIN)/python scripts/where_ideas_live.py
+
+test: $(STAMP) lint browser-deps sandbox-deps book
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		tests book $(wildcard exercises)
 

@@ -28,19 +28,31 @@ def run_one(path: Path) -> dict:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     # Linux reports ru_maxrss in KiB; the kernel is this process's only (finished) child.
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"notebook": str(path.relative_to(ROOT)), "seconds": seconds, "peak_mib": peak_mib}
+    return {
+        "notebook": str(path.relative_to(ROOT)),
+        "seconds": seconds,
+        "peak_mib": peak_mib,
+    }
 
 
 def measure(path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -48,19 +60,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--check", action="store_true", help="exit 1 if a budget is exceeded")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a budget is exceeded"
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one.resolve())))
         return 0
-    paths = args.notebooks or sorted(ROOT.glob("book/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
+    paths = args.notebooks or sorted(ROOT.glob("book/*.ipynb")) + sorted(
+        ROOT.glob("exercises/*.ipynb")
+    )
     rows = [measure(p.resolve()) for p in paths]
     print(f"{'notebook':40s} {'time (s)':>9s} {'peak RSS (MiB)':>15s}  budget")
     over = 0
     for r in rows:
         ok = r["seconds"] <= TIME_BUDGET_S and r["peak_mib"] <= MEMORY_BUDGET_MIB
         over += not ok
-        print(f"{r['notebook']:40s} {r['seconds']:9.1f} {r['peak_mib']:15.0f}  {'ok' if ok else 'OVER'}")
+        print(
+            f"{r['notebook']:40s} {r['seconds']:9.1f} {r['peak_mib']:15.0f}  {'ok' if ok else 'OVER'}"
+        )
     print(f"{'total':40s} {sum(r['seconds'] for r in rows):9.1f}")
     return 1 if (args.check and over) else 0
 

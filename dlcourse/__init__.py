@@ -6,7 +6,10 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.neuron        the artificial neuron and the perceptron rule
     dlcourse.autograd      Tensor: reverse-mode automatic differentiation over NumPy
     dlcourse.graph         drawing a computation graph with its gradients
-    dlcourse.nn            Module, Linear, Sequential, MLP, Dropout, activation modules
+    dlcourse.module        Module: the base class of every layer
+    dlcourse.nn            Linear, Sequential, MLP, Dropout, activation modules
+    dlcourse.rng           seeds and random generators (as_generator)
+    dlcourse.interop       is_torch, to_numpy, and from_torch's registry of twins
     dlcourse.init          Xavier/Glorot and He/Kaiming initialisation
     dlcourse.losses        MSE, binary and categorical cross-entropy
     dlcourse.optim         SGD (with momentum), RMSprop, Adam
@@ -31,6 +34,8 @@ One concept per module, each short enough to read next to its chapter::
 
 Submodules are imported on first use (``dlcourse.nn`` works after ``import dlcourse``), so
 importing the package stays fast and does not import PyTorch.
+
+See chapter: Deep Learning, from the neuron to the Transformer (book/intro.md)
 """
 
 from __future__ import annotations
@@ -47,7 +52,10 @@ _SUBMODULES = {
     "neuron",
     "autograd",
     "graph",
+    "module",
     "nn",
+    "rng",
+    "interop",
     "init",
     "losses",
     "optim",

@@ -21,12 +21,12 @@ cumulative distribution and density.
 At the kink ``z = 0`` we use the same one-sided choices as PyTorch's autograd
 (``relu'(0) = 0``, ``leaky_relu'(0) = α``).
 
-See chapter: Activation functions
+See chapter: Activation functions (book/02_activations.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike

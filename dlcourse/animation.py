@@ -6,7 +6,8 @@ fetched from a CDN, which an offline reader (or a page with a strict network pol
 gets: the buttons would be blank. :func:`to_html` swaps those icons for plain Unicode symbols
 and drops the CDN stylesheet, so the player works anywhere.
 
-See chapter: The artificial neuron; Gradient descent.
+See chapter: The artificial neuron (book/01_neuron.ipynb); Gradient descent
+(book/06_gradient_descent.ipynb)
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def to_html(
     ``IPython.display.HTML(to_html(anim))``, then close the figure (``plt.close(fig)``) so
     that its last frame is not drawn a second time.
     """
-    fig = anim._fig  # matplotlib keeps the animated figure here (no public accessor)
+    # matplotlib keeps the animated figure here (no public accessor, so not in its stubs)
+    fig = anim._fig  # type: ignore[attr-defined]
     with rc_context({"savefig.dpi": fig.dpi * scale}):
         html = offline_player(anim.to_jshtml(default_mode=default_mode), alt=alt)
     width = _first_frame_width(html)

@@ -22,17 +22,20 @@ and the title shows the total, ``sum(p.numel() for p in model.parameters())``.
 
 Colours follow the Okabe–Ito palette, distinguishable with any colour vision.
 
-See chapter: Convolutional networks
+See chapter: Convolutional networks (book/10_cnn.ipynb)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
+
+from dlcourse.interop import is_torch
 
 __all__ = ["LayerInfo", "summarize", "draw_architecture", "KIND_COLORS"]
 
@@ -95,13 +98,6 @@ class LayerInfo:
         return "other"
 
 
-def _is_torch(model: Any) -> bool:
-    import sys
-
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(model, torch.nn.Module)
-
-
 def _first_shape(out: Any) -> tuple[int, ...]:
     """Shape of the first array-like thing in ``out`` (depth first through tuples/lists/dicts)."""
     if hasattr(out, "shape") and not isinstance(out, (tuple, list, dict)):
@@ -150,7 +146,7 @@ def _example_input(model: Any, input_shape: Any, input_dtype: Any) -> Any:
     if hasattr(input_shape, "shape"):
         return input_shape
     shape = tuple(int(s) for s in input_shape)
-    if _is_torch(model):
+    if is_torch(model):
         import torch
 
         params = list(model.parameters())
@@ -188,7 +184,7 @@ def summarize(model: Any, input_shape: Any, input_dtype: Any = None) -> list[Lay
     """
     x = _example_input(model, input_shape, input_dtype)
     records: list[LayerInfo] = [LayerInfo("input", "Input", _first_shape(x), 0)]
-    if _is_torch(model):
+    if is_torch(model):
         import torch
 
         handles = []
@@ -250,7 +246,7 @@ def summarize(model: Any, input_shape: Any, input_dtype: Any = None) -> list[Lay
 
 
 def _total_params(model: Any) -> int:
-    if _is_torch(model):
+    if is_torch(model):
         return int(sum(p.numel() for p in model.parameters()))
     return int(sum(p.data.size for p in model.parameters()))
 
@@ -319,7 +315,7 @@ def draw_architecture(
                 "",
                 xy=(x0 - 0.03, 0),
                 xytext=(x0 - gap + 0.03, 0),
-                arrowprops=dict(arrowstyle="->", color="#444444", lw=0.9),
+                arrowprops={"arrowstyle": "->", "color": "#444444", "lw": 0.9},
             )
     accounted = sum(
         {layer.name: layer.n_params for layer in layers[1:]}.values()
@@ -352,4 +348,6 @@ def draw_architecture(
         bbox_to_anchor=(0.5, -0.08),
         handlelength=1.2,
     )
-    return ax.figure
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # ax was drawn in a figure above
+    return figure

@@ -35,10 +35,12 @@ input as sinusoids of geometrically spaced wavelengths (§3.5):
 keys and values all come from ``x``):
 ``x = x + Attention(LayerNorm(x))``;  ``x = x + MLP(LayerNorm(x))``.
 
-Everything is built from :class:`~dlcourse.autograd.Tensor` operations; the
-engine provides the backward pass.
+The attention weights ``softmax(q kᵀ/√d_k + mask)`` are one fused graph node
+(:func:`attention_weights`, backward written by hand); the rest is built from
+:class:`~dlcourse.autograd.Tensor` operations. Layer normalisation lives in
+:mod:`dlcourse.normalization`.
 
-See chapter: Attention and Transformers
+See chapter: Attention and Transformers (book/12_attention.ipynb)
 """
 
 from __future__ import annotations
@@ -49,25 +51,60 @@ from typing import Any
 import numpy as np
 
 from dlcourse import init, nn
-from dlcourse.autograd import Tensor
-from dlcourse.nn import Module, _as_tensor, _rng
+from dlcourse.autograd import Tensor, accumulate, as_tensor, make_node
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
+from dlcourse.normalization import LayerNorm
+from dlcourse.rng import as_generator
 
 __all__ = [
+    "attention_weights",
     "scaled_dot_product_attention",
     "causal_mask",
     "positional_encoding",
     "MultiHeadAttention",
-    "LayerNorm",
     "TransformerBlock",
 ]
 
 
-def _mask_array(mask: Any, dtype: np.dtype) -> np.ndarray:
-    """An additive mask: booleans become 0 (attend) or -inf (blocked); floats stay."""
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-    if m.dtype == bool:
-        return np.where(m, 0.0, -np.inf).astype(dtype)
-    return m.astype(dtype)
+def attention_weights(
+    q: Tensor, k: Tensor, mask: Any = None, scale: float = 1.0
+) -> Tensor:
+    """``softmax(q kᵀ · scale + mask)`` over the last axis, as one graph node.
+
+    With ``S`` the masked, scaled scores and ``A = softmax(S)``, the backward pass
+    is the softmax Jacobian followed by the matrix product's rules:
+    ``dS = A ⊙ (dA - Σ_j dA ⊙ A)``, ``dq = scale · dS k``, ``dk = scale · dSᵀ q``,
+    and a float mask added to the scores gets ``dS`` (summed over broadcast axes).
+    """
+    scores = (q.data @ np.swapaxes(k.data, -1, -2)) * scale
+    # a float mask Tensor that requires grad is a learned bias: it gets dS
+    learned = mask if isinstance(mask, Tensor) and mask.requires_grad else None
+    if mask is not None:
+        m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        # booleans: 0 where attending, -inf where blocked; floats are added as they are
+        m = np.where(m, 0.0, -np.inf) if m.dtype == bool else m
+        try:
+            scores = scores + m.astype(scores.dtype, copy=False)
+        except ValueError:
+            raise ValueError(
+                f"scaled_dot_product_attention: mask of shape {m.shape} does not "
+                f"broadcast to the attention scores of shape {scores.shape}"
+            ) from None
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+
+    def backward(g: np.ndarray) -> None:
+        ds = weights * (g - (g * weights).sum(axis=-1, keepdims=True))
+        if q.requires_grad:
+            accumulate(q, (ds @ k.data) * scale)
+        if k.requires_grad:
+            accumulate(k, (np.swapaxes(ds, -1, -2) @ q.data) * scale)
+        if learned is not None:
+            accumulate(learned, ds)
+
+    parents = (q, k) if learned is None else (q, k, learned)
+    return make_node(weights, parents, "attention_weights", backward)
 
 
 def scaled_dot_product_attention(
@@ -81,15 +118,16 @@ def scaled_dot_product_attention(
         q: queries (..., T_q, d_k); k: keys (..., T_k, d_k); v: values (..., T_k, d_v).
         mask: None; boolean, ``True`` = attend (like
             ``torch.nn.functional.scaled_dot_product_attention``); or float, added
-            to the scores. Must broadcast to (..., T_q, T_k). A query whose keys
-            are all masked gets NaN weights.
+            to the scores (a float Tensor that requires grad gets its gradient).
+            Must broadcast to (..., T_q, T_k). A query whose keys are all masked
+            gets NaN weights.
         scale: defaults to ``1 / sqrt(d_k)``.
 
     Returns:
         ``(output (..., T_q, d_v), weights (..., T_q, T_k))``; each row of weights
         sums to 1.
     """
-    q, k, v = _as_tensor(q), _as_tensor(k), _as_tensor(v)
+    q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
         raise ValueError(
             f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
@@ -106,18 +144,7 @@ def scaled_dot_product_attention(
             f"{v.shape} must have the same length T_k"
         )
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    scores = (q @ k.transpose(*range(k.ndim - 2), k.ndim - 1, k.ndim - 2)) * scale
-    if mask is not None:
-        m = _mask_array(mask, scores.dtype)
-        try:
-            np.broadcast_shapes(m.shape, scores.shape)
-        except ValueError:
-            raise ValueError(
-                f"scaled_dot_product_attention: mask of shape {m.shape} does not "
-                f"broadcast to the attention scores of shape {scores.shape}"
-            ) from None
-        scores = scores + m
-    weights = scores.softmax(axis=-1)
+    weights = attention_weights(q, k, mask, scale)
     return weights @ v, weights
 
 
@@ -146,6 +173,7 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
     return pe
 
 
+@twin_of("MultiheadAttention")
 class MultiHeadAttention(Module):
     """Multi-head attention (``torch.nn.MultiheadAttention`` with ``batch_first=True``).
 
@@ -178,7 +206,7 @@ class MultiHeadAttention(Module):
             )
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
         self.head_dim = self.embed_dim // self.num_heads
-        gen = _rng(rng)
+        gen = as_generator(rng)
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (
             nn.Linear(embed_dim, embed_dim, bias=bias, rng=gen, dtype=dtype)
             for _ in range(4)
@@ -194,14 +222,14 @@ class MultiHeadAttention(Module):
     def _heads(self, x: Tensor) -> Tensor:
         """(N, T, E) -> (N, heads, T, head_dim)."""
         n, t, _ = x.shape
-        return x.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
+        return x.reshape(n, t, self.num_heads, self.head_dim).permute(0, 2, 1, 3)
 
     def forward(
         self, query: Any, key: Any = None, value: Any = None, mask: Any = None
     ) -> tuple[Tensor, Tensor]:
-        query = _as_tensor(query)
-        key = query if key is None else _as_tensor(key)
-        value = key if value is None else _as_tensor(value)
+        query = as_tensor(query)
+        key = query if key is None else as_tensor(key)
+        value = key if value is None else as_tensor(value)
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
                 raise ValueError(
@@ -220,7 +248,7 @@ class MultiHeadAttention(Module):
         )
         out, weights = scaled_dot_product_attention(q, k, v, mask)
         n, t_q = query.shape[:2]
-        out = out.transpose(0, 2, 1, 3).reshape(
+        out = out.permute(0, 2, 1, 3).reshape(
             n, t_q, self.embed_dim
         )  # concatenate the heads
         self.last_weights = weights.data
@@ -240,83 +268,14 @@ class MultiHeadAttention(Module):
         new = cls(
             mha.embed_dim, mha.num_heads, bias=mha.in_proj_bias is not None, rng=0
         )
-        w = mha.in_proj_weight.detach().cpu().double().numpy()
-        b = (
-            None
-            if mha.in_proj_bias is None
-            else mha.in_proj_bias.detach().cpu().double().numpy()
-        )
+        w = to_numpy(mha.in_proj_weight, np.float64)
+        b = None if mha.in_proj_bias is None else to_numpy(mha.in_proj_bias, np.float64)
         E = mha.embed_dim
         for k, proj in enumerate((new.q_proj, new.k_proj, new.v_proj)):
             proj.weight.data[...] = w[k * E : (k + 1) * E]
-            if b is not None:
+            if b is not None and proj.bias is not None:
                 proj.bias.data[...] = b[k * E : (k + 1) * E]
         new.out_proj = nn.Linear.from_torch(mha.out_proj)
-        return new
-
-
-class LayerNorm(Module):
-    """Layer normalisation (Ba et al. 2016; ``torch.nn.LayerNorm``).
-
-    Over the last ``len(normalized_shape)`` axes:
-    ``y = (x - mean) / sqrt(var + eps) * weight + bias``, with the *biased*
-    variance (divide by n), ``weight`` initialised to 1 and ``bias`` to 0.
-    """
-
-    def __init__(
-        self,
-        normalized_shape: int | tuple[int, ...],
-        eps: float = 1e-5,
-        elementwise_affine: bool = True,
-        dtype: Any = np.float64,
-    ) -> None:
-        shape = (
-            (normalized_shape,)
-            if isinstance(normalized_shape, (int, np.integer))
-            else normalized_shape
-        )
-        self.normalized_shape = tuple(int(s) for s in shape)
-        self.eps = float(eps)
-        self.weight: Tensor | None = None
-        self.bias: Tensor | None = None
-        if elementwise_affine:
-            self.weight = Tensor(
-                np.ones(self.normalized_shape, dtype=dtype), requires_grad=True
-            )
-            self.bias = Tensor(
-                np.zeros(self.normalized_shape, dtype=dtype), requires_grad=True
-            )
-
-    def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
-        k = len(self.normalized_shape)
-        if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
-            raise ValueError(
-                f"LayerNorm: input of shape {x.shape} does not end with "
-                f"normalized_shape {self.normalized_shape}"
-            )
-        axes = tuple(range(x.ndim - k, x.ndim))
-        centred = x - x.mean(axis=axes, keepdims=True)
-        var = (centred * centred).mean(axis=axes, keepdims=True)
-        y = centred / (var + self.eps) ** 0.5
-        if self.weight is not None:
-            y = y * self.weight
-        return y + self.bias if self.bias is not None else y
-
-    def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}"
-
-    @classmethod
-    def from_torch(cls, layer: Any) -> LayerNorm:
-        """Copy a ``torch.nn.LayerNorm`` (float64)."""
-        affine = layer.weight is not None
-        new = cls(tuple(layer.normalized_shape), layer.eps, elementwise_affine=affine)
-        if affine:
-            new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
-            if layer.bias is not None:
-                new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
-            else:
-                new.bias = None
         return new
 
 
@@ -349,7 +308,7 @@ class TransformerBlock(Module):
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
-        gen = _rng(rng)
+        gen = as_generator(rng)
         if activation not in ("gelu", "relu"):
             raise ValueError(
                 "TransformerBlock: activation must be 'gelu' or 'relu', "
@@ -366,7 +325,7 @@ class TransformerBlock(Module):
         self.activation = nn.GELU() if activation == "gelu" else nn.ReLU()
 
     def forward(self, x: Any, mask: Any = None) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         attended, _ = self.self_attn(self.norm1(x), mask=mask)
         self.last_weights = self.self_attn.last_weights
         x = x + self.dropout1(attended)

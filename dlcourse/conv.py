@@ -32,7 +32,7 @@ Max-pooling takes the maximum of each ``k × k`` window; its gradient goes to
 the position of the maximum (the first one on ties, like PyTorch), again
 routed back with one strided add per kernel offset.
 
-See chapter: CNNs
+See chapter: Convolutional networks (book/10_cnn.ipynb)
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ from typing import Any
 import numpy as np
 
 from dlcourse import init
-from dlcourse.autograd import Tensor, _accumulate, _result
-from dlcourse.nn import Module, _as_tensor, _rng
+from dlcourse.autograd import Tensor, accumulate, as_tensor, make_node
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
+from dlcourse.rng import as_generator
 
-__all__ = ["conv2d", "max_pool2d", "Conv2d", "MaxPool2d", "Flatten", "from_torch"]
+__all__ = ["conv2d", "max_pool2d", "Conv2d", "MaxPool2d", "Flatten"]
 
 IntPair = int | tuple[int, int]
 
@@ -92,8 +94,8 @@ def conv2d(
     Returns:
         Tensor (N, O, H_out, W_out), ``H_out = (H + 2 p_h - kh) // s_h + 1``.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    bias = None if bias is None else _as_tensor(bias)
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
     sh, sw = _pair(stride, "conv2d: stride")
     ph, pw = _pair(padding, "conv2d: padding")
     if sh < 1 or sw < 1 or ph < 0 or pw < 0:
@@ -125,21 +127,18 @@ def conv2d(
             f"input: input {x.shape} with padding {(ph, pw)} is {hp}x{wp}"
         )
 
-    xp = x.data
-    if ph or pw:
-        xp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
-        xp[:, :, ph : ph + h, pw : pw + w] = x.data
+    # Channel-major padded copy (C, N, H_p, W_p): the rows of `cols` are then plain
+    # strided slices of it, and so are the col2im adds below (no transposed access).
+    xp = np.zeros((c, n, hp, wp), dtype=x.data.dtype)
+    xp[:, :, ph : ph + h, pw : pw + w] = x.data.transpose(1, 0, 2, 3)
     ho, wo = _out_size(hp, kh, sh), _out_size(wp, kw, sw)
-    # im2col, stored transposed:
-    # cols[(c, i, j), (n, h, w)] = xp[n, c, s*h + i, s*w + j].
-    # One strided copy per kernel offset (i, j) moves whole (N, H_out, W_out) planes,
+    # im2col, stored transposed: cols[(c, i, j), (n, h, w)] = xp[c, n, s*h + i, s*w + j].
+    # One strided copy per kernel offset (i, j) moves whole (C, N, H_out, W_out) blocks,
     # which is much faster than copying tiny kh*kw windows one by one.
     cols = np.empty((c, kh, kw, n, ho, wo), dtype=xp.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)].transpose(
-                1, 0, 2, 3
-            )
+            cols[:, i, j] = xp[_offset_slice(i, j, ho, wo, sh, sw)]
     cols = cols.reshape(c * kh * kw, n * ho * wo)
     w2 = weight.data.reshape(o, c * kh * kw)
     y = w2 @ cols  # (O, N*H_out*W_out): the whole convolution as one matrix product
@@ -148,30 +147,26 @@ def conv2d(
     # (N, O, H_out, W_out) as a view: no copy, and the backward's reshape of g back to
     # (O, N*H_out*W_out) is then free too when g keeps this memory layout.
     data = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-    parents = (x, weight) if bias is None else (x, weight, bias)
-    out = _result(data, parents, "conv2d")
 
-    def _backward(g: np.ndarray) -> None:
+    def backward(g: np.ndarray) -> None:
         g2 = g.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)  # G, columns like cols
         if weight.requires_grad:
             # dW = G colsᵀ, computed as (cols Gᵀ)ᵀ: BLAS is faster with the long
             # axis inside.
-            _accumulate(weight, (cols @ g2.T).T.reshape(weight.shape))
+            accumulate(weight, (cols @ g2.T).T.reshape(weight.shape))
         if bias is not None and bias.requires_grad:
-            _accumulate(bias, g2.sum(axis=1))
+            accumulate(bias, g2.sum(axis=1))
         if x.requires_grad:
             dcols = (w2.T @ g2).reshape(c, kh, kw, n, ho, wo)
-            gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
+            gxp = np.zeros((c, n, hp, wp), dtype=x.data.dtype)
             # col2im: each kernel offset adds into the pixels it read
             for i in range(kh):
                 for j in range(kw):
-                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[
-                        :, i, j
-                    ].transpose(1, 0, 2, 3)
-            _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
+                    gxp[_offset_slice(i, j, ho, wo, sh, sw)] += dcols[:, i, j]
+            accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
 
-    out._backward = _backward
-    return out
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return make_node(data, parents, "conv2d", backward)
 
 
 def max_pool2d(
@@ -184,7 +179,7 @@ def max_pool2d(
     The gradient of each output goes to the first maximum of its window
     (row-major order); NaN counts as the maximum, like PyTorch.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     kh, kw = _pair(kernel_size, "max_pool2d: kernel_size")
     sh, sw = _pair(kernel_size if stride is None else stride, "max_pool2d: stride")
     ph, pw = _pair(padding, "max_pool2d: padding")
@@ -220,20 +215,19 @@ def max_pool2d(
         better = (v > best) | np.isnan(v)
         np.copyto(best, v, where=better)
         arg[better] = k
-    out = _result(best, (x,), "max_pool2d")
 
-    def _backward(g: np.ndarray) -> None:
+    def backward(g: np.ndarray) -> None:
         gxp = np.zeros((n, c, hp, wp), dtype=x.data.dtype)
         for k in range(kh * kw):
             gxp[_offset_slice(k // kw, k % kw, ho, wo, sh, sw)] += np.where(
                 arg == k, g, 0
             )
-        _accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
+        accumulate(x, gxp[:, :, ph : ph + h, pw : pw + w])
 
-    out._backward = _backward
-    return out
+    return make_node(best, (x,), "max_pool2d", backward)
 
 
+@twin_of("Conv2d")
 class Conv2d(Module):
     """2-D convolution layer (``torch.nn.Conv2d``, no dilation/groups).
 
@@ -258,7 +252,7 @@ class Conv2d(Module):
         self.kernel_size = _pair(kernel_size, "Conv2d: kernel_size")
         self.stride = _pair(stride, "Conv2d: stride")
         self.padding = _pair(padding, "Conv2d: padding")
-        gen = _rng(rng)
+        gen = as_generator(rng)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.weight = Tensor(np.empty(shape, dtype=dtype), requires_grad=True)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
@@ -303,12 +297,13 @@ class Conv2d(Module):
             bias=layer.bias is not None,
             rng=0,
         )
-        new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
-        if layer.bias is not None:
-            new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
+        new.weight.data[...] = to_numpy(layer.weight, np.float64)
+        if new.bias is not None:
+            new.bias.data[...] = to_numpy(layer.bias, np.float64)
         return new
 
 
+@twin_of("MaxPool2d")
 class MaxPool2d(Module):
     """Max-pooling layer (``torch.nn.MaxPool2d``); see :func:`max_pool2d`."""
 
@@ -336,6 +331,7 @@ class MaxPool2d(Module):
         return cls(layer.kernel_size, layer.stride, layer.padding)
 
 
+@twin_of("Flatten", settings=("start_dim", "end_dim"))
 class Flatten(Module):
     """Merge dimensions ``start_dim..end_dim`` into one (``torch.nn.Flatten``).
 
@@ -346,7 +342,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if start > end:
             raise ValueError(
@@ -359,22 +355,3 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-def from_torch(module: Any) -> Module:
-    """The dlcourse twin of a torch CNN: ``Conv2d``, ``MaxPool2d``, ``Flatten`` and
-    ``Sequential`` here, everything else (Linear, activations, ...) via
-    :func:`dlcourse.nn.from_torch`."""
-    import torch.nn as tnn
-
-    from dlcourse import nn
-
-    if isinstance(module, tnn.Conv2d):
-        return Conv2d.from_torch(module)
-    if isinstance(module, tnn.MaxPool2d):
-        return MaxPool2d.from_torch(module)
-    if isinstance(module, tnn.Flatten):
-        return Flatten(module.start_dim, module.end_dim)
-    if isinstance(module, tnn.Sequential):
-        return nn.Sequential(*(from_torch(m) for m in module))
-    return nn.from_torch(module)

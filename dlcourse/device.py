@@ -8,7 +8,7 @@ The environment variable ``DLCOURSE_DEVICE`` chooses:
 
 Every chapter runs on the CPU; a GPU only makes the "compute" experiments faster.
 
-See chapter: Data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations

@@ -27,19 +27,21 @@ Everything works for ``dlcourse.nn`` models (our own autograd engine computes th
 gradients) and for ``torch.nn`` models (PyTorch's autograd), which is how the tests
 check one against the other.
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from dlcourse import init
 from dlcourse.autograd import Tensor, no_grad
+from dlcourse.interop import is_torch, to_numpy
+from dlcourse.rng import SeedLike, as_generator
 
 __all__ = [
     "layer_gradient_norms",
@@ -50,11 +52,6 @@ __all__ = [
 ]
 
 INIT_SCHEMES = ("normal", "xavier", "he", "default")
-
-
-def _is_torch(model: Any) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(model, torch.nn.Module)
 
 
 def _torch_input(model: Any, X: Any) -> Any:
@@ -79,7 +76,7 @@ def layer_gradient_norms(
     (``X``/``y`` may be NumPy arrays, converted to the model's dtype and device).
     The model's gradients are cleared before and after, so nothing leaks into training.
     """
-    if _is_torch(model):
+    if is_torch(model):
         import torch
 
         model.zero_grad(set_to_none=True)
@@ -149,12 +146,12 @@ def activation_stats(
     """
     layers = list(model)
     stats: list[ActivationStats] = []
-    if _is_torch(model):
+    if is_torch(model):
         import torch
 
         h = _torch_input(model, X)
-        to_np = lambda t: t.detach().cpu().double().numpy()  # noqa: E731
-        grad_off = torch.no_grad()
+        to_np = lambda t: to_numpy(t, np.float64)  # noqa: E731
+        grad_off: Any = torch.no_grad()
     else:
         h = X if isinstance(X, Tensor) else Tensor(np.asarray(X))
         to_np = lambda t: np.asarray(t.data, dtype=np.float64)  # noqa: E731
@@ -183,7 +180,7 @@ def initialise(
     model: Any,
     scheme: str,
     nonlinearity: str = "relu",
-    rng: np.random.Generator | int | None = 0,
+    rng: SeedLike = 0,
 ) -> Any:
     """Re-draw every Linear weight of a ``dlcourse`` model with ``scheme``; biases 0.
 
@@ -199,7 +196,7 @@ def initialise(
         raise ValueError(
             f"initialise: unknown scheme {scheme!r}; choose from {INIT_SCHEMES}"
         )
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     linears = [
         m for m in model.modules() if hasattr(m, "in_features") and hasattr(m, "weight")
     ]

@@ -10,7 +10,9 @@ This is myst-nb's ``glue`` (same output format: a display output whose metadata 
 learner's packages are installed (Colab, Binder). There the values are not displayed;
 the cells print them anyway.
 
-See chapter: every chapter that quotes a computed number (Training a real network, for one).
+Every chapter that quotes a computed number uses it, from the first one on.
+
+See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
 
 from __future__ import annotations

@@ -9,11 +9,12 @@ Layout: a node's column is the length of the longest path from the inputs
 (inputs themselves sit one column left of their first use); rows inside a
 column are ordered by the barycentre of their neighbours to limit crossings.
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -34,16 +35,16 @@ class _Waypoint:
 
 def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]]:
     """Positions of tensors and waypoints; arrows as [parent, waypoints..., child]."""
-    nodes = root._topological_order(leaves=True)  # parents before children
+    nodes = root.topological_order(leaves=True)  # parents before children
     consumers: dict[Tensor, list[Tensor]] = {n: [] for n in nodes}
     column: dict[Any, int] = {}
     for n in nodes:
-        for p in n._prev:
+        for p in n.parents:
             consumers[p].append(n)
-        if n._prev:
-            column[n] = 1 + max(column.get(p, 0) for p in n._prev)
+        if n.parents:
+            column[n] = 1 + max(column.get(p, 0) for p in n.parents)
     for n in nodes:  # inputs: just left of their first consumer
-        if not n._prev:
+        if not n.parents:
             column[n] = min((column[c] for c in consumers[n]), default=1) - 1
     shift = min(column.values())
     for n in nodes:
@@ -54,14 +55,14 @@ def _layout(root: Tensor) -> tuple[dict[Any, tuple[int, float]], list[list[Any]]
     left: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column left
     right: dict[Any, list[Any]] = {n: [] for n in nodes}  # neighbours one column right
     for child in nodes:
-        for parent in dict.fromkeys(child._prev):  # x * x: one arrow
-            path = [parent]
+        for parent in dict.fromkeys(child.parents):  # x * x: one arrow
+            path: list[Any] = [parent]
             for col in range(column[parent] + 1, column[child]):
                 w = _Waypoint()
                 column[w], left[w], right[w] = col, [], []
                 path.append(w)
             path.append(child)
-            for a, b in zip(path, path[1:]):
+            for a, b in itertools.pairwise(path):
                 right[a].append(b)
                 left[b].append(a)
             paths.append(path)
@@ -113,10 +114,12 @@ def _fmt(a: np.ndarray | None, precision: int) -> str:
 
 
 def _node_text(t: Tensor, precision: int, show_grad: bool) -> str:
-    if t._prev:
-        kind = t._op
+    if t.parents:
+        kind = t.op
+    elif t.requires_grad:
+        kind = "leaf"
     else:
-        kind = "input" if not t.requires_grad else "leaf"
+        kind = "input"
     head = f"{t.label}  [{kind}]" if t.label else kind
     lines = [head, f"data {_fmt(t.data, precision)}"]
     if show_grad:
@@ -165,7 +168,8 @@ def draw_graph(
 
     def light(colour: str, amount: float) -> tuple[float, float, float]:
         # opaque pastel, so arrows never show through a box
-        return tuple(1 - amount * (1 - v) for v in to_rgb(colour))
+        r, g, b = to_rgb(colour)
+        return (1 - amount * (1 - r), 1 - amount * (1 - g), 1 - amount * (1 - b))
 
     boxes = {}
     for t, (c, r) in pos.items():
@@ -173,7 +177,7 @@ def draw_graph(
             continue
         if t is root:
             colour = _COLOURS["root"]
-        elif t._prev:
+        elif t.parents:
             colour = _COLOURS["op"]
         else:
             colour = _COLOURS["param"] if t.requires_grad else _COLOURS["const"]
@@ -186,30 +190,30 @@ def draw_graph(
             fontsize=fontsize,
             family="monospace",
             zorder=3,
-            bbox=dict(
-                boxstyle="round,pad=0.4",
-                fc=light(colour, 0.5 if t is root else 0.35),
-                ec="black",
-                lw=1.5 if t is root else 0.8,
-            ),
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "fc": light(colour, 0.5 if t is root else 0.35),
+                "ec": "black",
+                "lw": 1.5 if t is root else 0.8,
+            },
         )
     for path in paths:
-        for a, b in zip(path, path[1:]):
+        for a, b in itertools.pairwise(path):
             # Drawn after the boxes (zorder 4) so their outlines, already placed,
             # clip the ends.
             ax.annotate(
                 "",
                 xy=(pos[b][0], -pos[b][1]),
                 xytext=(pos[a][0], -pos[a][1]),
-                arrowprops=dict(
-                    arrowstyle="-|>" if b is path[-1] else "-",
-                    color="0.3",
-                    lw=0.9,
-                    shrinkA=0,
-                    shrinkB=0,
-                    patchA=boxes.get(a) and boxes[a].get_bbox_patch(),
-                    patchB=boxes.get(b) and boxes[b].get_bbox_patch(),
-                ),
+                arrowprops={
+                    "arrowstyle": "-|>" if b is path[-1] else "-",
+                    "color": "0.3",
+                    "lw": 0.9,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                    "patchA": boxes.get(a) and boxes[a].get_bbox_patch(),
+                    "patchB": boxes.get(b) and boxes[b].get_bbox_patch(),
+                },
                 zorder=4,
             )
     ax.set_xlim(-0.6, n_cols - 0.4)

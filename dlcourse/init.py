@@ -23,7 +23,7 @@ All functions fill the array in place (a dlcourse Tensor's ``.data``, or a NumPy
 array), return their argument, and take ``rng``: a ``numpy.random.Generator``, an
 integer seed, or ``None`` for fresh entropy.
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import math
 from typing import Any, TypeVar
 
 import numpy as np
+
+from dlcourse.rng import SeedLike, as_generator
 
 __all__ = [
     "calculate_gain",
@@ -47,10 +49,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def _array(tensor: Any) -> np.ndarray:
@@ -105,11 +103,11 @@ def uniform_(
     tensor: T,
     a: float = 0.0,
     b: float = 1.0,
-    rng: np.random.Generator | int | None = None,
+    rng: SeedLike = None,
 ) -> T:
     """Fill with U(a, b)."""
     arr = _array(tensor)
-    arr[...] = _rng(rng).uniform(a, b, size=arr.shape)
+    arr[...] = as_generator(rng).uniform(a, b, size=arr.shape)
     return tensor
 
 
@@ -117,11 +115,11 @@ def normal_(
     tensor: T,
     mean: float = 0.0,
     std: float = 1.0,
-    rng: np.random.Generator | int | None = None,
+    rng: SeedLike = None,
 ) -> T:
     """Fill with N(mean, std^2)."""
     arr = _array(tensor)
-    arr[...] = _rng(rng).normal(mean, std, size=arr.shape)
+    arr[...] = as_generator(rng).normal(mean, std, size=arr.shape)
     return tensor
 
 
@@ -137,9 +135,7 @@ def ones_(tensor: T) -> T:
     return tensor
 
 
-def xavier_uniform_(
-    tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None
-) -> T:
+def xavier_uniform_(tensor: T, gain: float = 1.0, rng: SeedLike = None) -> T:
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -147,9 +143,7 @@ def xavier_uniform_(
     return uniform_(tensor, -bound, bound, rng)
 
 
-def xavier_normal_(
-    tensor: T, gain: float = 1.0, rng: np.random.Generator | int | None = None
-) -> T:
+def xavier_normal_(tensor: T, gain: float = 1.0, rng: SeedLike = None) -> T:
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -171,7 +165,7 @@ def kaiming_uniform_(
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
-    rng: np.random.Generator | int | None = None,
+    rng: SeedLike = None,
 ) -> T:
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 
@@ -188,7 +182,7 @@ def kaiming_normal_(
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
-    rng: np.random.Generator | int | None = None,
+    rng: SeedLike = None,
 ) -> T:
     """He normal: N(0, std^2), ``std = gain / sqrt(fan)``: sqrt(2 / fan_in) for ReLU."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng)

@@ -36,13 +36,14 @@ original and the new :math:`|\\text{attribution}|` map.
 All functions take ``torch`` models that map a batch ``(N, ...)`` to class scores
 ``(N, K)``.
 
-See chapter: Applications and challenges
+See chapter: Applications and challenges (book/13_applications.ipynb)
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -130,8 +131,8 @@ def saliency(
     t = _targets(target, len(xt), xt.device)
     with _EvalMode(model):
         _, grad = _score_grad(model, xt, t)
-    grad = grad.double().cpu().numpy()
-    return np.abs(grad) if absolute else grad
+    saliency = grad.double().cpu().numpy()
+    return np.abs(saliency) if absolute else saliency
 
 
 def riemann_weights(
@@ -287,6 +288,8 @@ def cascading_randomization(
     layers = randomizable_layers(randomized)
     for k, (name, layer) in enumerate(reversed(layers)):
         torch.manual_seed(seed + k)
-        layer.reset_parameters()
+        # nn.Module's __getattr__ is typed as returning a Tensor or a Module
+        reset: Callable[[], None] = layer.reset_parameters  # type: ignore[assignment]
+        reset()
         out.append((name, explain(randomized, x, target)))
     return out

@@ -27,12 +27,12 @@ order and any η > 0. R bounds the augmented input ``‖(x, 1)‖``, not ``‖x�
 the bias is learned too.
 If the data are not separable — XOR — it never stops making mistakes.
 
-See chapter: The artificial neuron
+See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -109,7 +109,7 @@ class Perceptron:
             )
         return X
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> "Perceptron":
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Perceptron:
         """Run the perceptron rule for up to ``epochs`` passes over ``(X, y)``.
 
         The labels ``y`` are 0 or 1.

@@ -1,6 +1,6 @@
 """Layers and models on top of the autograd Tensor, mirroring ``torch.nn``.
 
-A :class:`Module` is a function with parameters. Its parameters are found by
+A :class:`Module` (:mod:`dlcourse.module`) is a function with parameters. Its parameters are found by
 looking at its attributes: every Tensor attribute with ``requires_grad=True`` is a
 parameter, every Module attribute (or list/tuple of Modules) is a child whose
 parameters are collected recursively. A network is then just modules inside
@@ -10,22 +10,28 @@ modules, e.g. ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))`` computes
 
 with weights in PyTorch's layout ``(out_features, in_features)``, so that a
 batch ``X`` of shape ``(N, in)`` maps to ``X @ W.T + b`` of shape ``(N, out)``.
-Every layer with a PyTorch twin can copy that twin's weights (``from_torch``);
+Every layer with a PyTorch twin registers itself (:func:`dlcourse.interop.twin_of`)
+and can copy that twin's weights (``from_torch``);
 the tests check outputs and gradients equal to PyTorch in float64.
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from dlcourse import init
 from dlcourse.activations import gelu, gelu_grad
-from dlcourse.autograd import Tensor
+from dlcourse.autograd import Tensor, as_tensor
+from dlcourse.interop import from_torch, to_numpy, twin_of
+from dlcourse.module import Module
+from dlcourse.rng import SeedLike, as_generator
 
 __all__ = [
     "Module",
@@ -43,114 +49,7 @@ __all__ = [
 ]
 
 
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-def _as_tensor(x: Any) -> Tensor:
-    """Accept NumPy arrays (and lists) as layer inputs; they are constants (no grad)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-class Module:
-    """Base class of all layers and models (like ``torch.nn.Module``)."""
-
-    training: bool = True
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
-
-    # -- structure -----------------------------------------------------------------
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Direct sub-modules: Module attributes, and Modules inside list/tuple attributes."""
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
-
-    def children(self) -> list[Module]:
-        return [m for _, m in self.named_children()]
-
-    def modules(self) -> list[Module]:
-        """This module and all its descendants, depth first, each once."""
-        out: list[Module] = []
-        seen: set[int] = set()
-        stack: list[Module] = [self]
-        while stack:
-            m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
-            out.append(m)
-            stack.extend(reversed(m.children()))
-        return out
-
-    def _own_parameters(self) -> Iterator[tuple[str, Tensor]]:
-        for name, value in vars(self).items():
-            if isinstance(value, Tensor) and value.requires_grad:
-                yield name, value
-
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        """``[(dotted_name, tensor), ...]``; a tensor shared by two layers appears once."""
-        out: list[tuple[str, Tensor]] = []
-        seen: set[int] = set()
-
-        def visit(module: Module, prefix: str, visited: set[int]) -> None:
-            if id(module) in visited:
-                return
-            visited.add(id(module))
-            for name, p in module._own_parameters():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    out.append((prefix + name, p))
-            for name, child in module.named_children():
-                visit(child, f"{prefix}{name}.", visited)
-
-        visit(self, prefix, set())
-        return out
-
-    def parameters(self) -> list[Tensor]:
-        """All trainable tensors of this module and its children, without duplicates."""
-        return [p for _, p in self.named_parameters()]
-
-    def num_parameters(self) -> int:
-        return sum(p.data.size for p in self.parameters())
-
-    # -- modes and gradients ---------------------------------------------------------
-    def train(self, mode: bool = True) -> Module:
-        """Training mode (Dropout active) for this module and all descendants."""
-        for m in self.modules():
-            m.training = bool(mode)
-        return self
-
-    def eval(self) -> Module:
-        """Evaluation mode: ``train(False)``."""
-        return self.train(False)
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = None
-
-    # -- display ---------------------------------------------------------------------
-    def extra_repr(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        children = list(self.named_children())
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [
-            f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in children
-        ]
-        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
-
-
+@twin_of("Linear")
 class Linear(Module):
     """Fully connected layer ``y = x @ W.T + b`` (``torch.nn.Linear``).
 
@@ -165,11 +64,11 @@ class Linear(Module):
         in_features: int,
         out_features: int,
         bias: bool = True,
-        rng: np.random.Generator | int | None = None,
+        rng: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
         self.in_features, self.out_features = int(in_features), int(out_features)
-        gen = _rng(rng)
+        gen = as_generator(rng)
         self.weight = Tensor(
             np.empty((out_features, in_features), dtype=dtype), requires_grad=True
         )
@@ -181,7 +80,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, rng=gen)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear: input of shape {x.shape} does not match weight of shape "
@@ -202,12 +101,13 @@ class Linear(Module):
         new = cls(
             layer.in_features, layer.out_features, bias=layer.bias is not None, rng=0
         )
-        new.weight.data[...] = layer.weight.detach().cpu().double().numpy()
-        if layer.bias is not None:
-            new.bias.data[...] = layer.bias.detach().cpu().double().numpy()
+        new.weight.data[...] = to_numpy(layer.weight, np.float64)
+        if new.bias is not None:
+            new.bias.data[...] = to_numpy(layer.bias, np.float64)
         return new
 
 
+@twin_of("Sequential")
 class Sequential(Module):
     """Apply modules one after another: ``Sequential(f, g, h)(x) == h(g(f(x)))``."""
 
@@ -242,31 +142,35 @@ class Sequential(Module):
 
     @classmethod
     def from_torch(cls, seq: Any) -> Sequential:
-        """Copy a ``torch.nn.Sequential`` of Linear layers and activations (see :func:`from_torch`)."""
+        """Copy a ``torch.nn.Sequential``, each layer by :func:`dlcourse.interop.from_torch`."""
         return Sequential(*(from_torch(m) for m in seq))
 
 
+@twin_of("ReLU")
 class ReLU(Module):
     """``relu(x) = max(x, 0)``."""
 
     def forward(self, x: Any) -> Tensor:
-        return _as_tensor(x).relu()
+        return as_tensor(x).relu()
 
 
+@twin_of("Sigmoid")
 class Sigmoid(Module):
     """``sigmoid(x) = 1 / (1 + exp(-x))``."""
 
     def forward(self, x: Any) -> Tensor:
-        return _as_tensor(x).sigmoid()
+        return as_tensor(x).sigmoid()
 
 
+@twin_of("Tanh")
 class Tanh(Module):
     """``tanh(x)``."""
 
     def forward(self, x: Any) -> Tensor:
-        return _as_tensor(x).tanh()
+        return as_tensor(x).tanh()
 
 
+@twin_of("LeakyReLU", settings=("negative_slope",))
 class LeakyReLU(Module):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (``torch.nn.LeakyReLU``)."""
 
@@ -274,7 +178,7 @@ class LeakyReLU(Module):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         # x times a piecewise-constant slope; the slope's own derivative is 0, so it
         # enters as a constant and d/dx = slope (1 or negative_slope), as in torch.
         slope = np.where(x.data > 0, 1.0, self.negative_slope).astype(x.data.dtype)
@@ -284,6 +188,7 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
+@twin_of("GELU", settings=("approximate",))
 class GELU(Module):
     """Gaussian error linear unit ``x * Phi(x)`` (``torch.nn.GELU``).
 
@@ -301,7 +206,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if self.approximate == "tanh":
             inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
             return 0.5 * x * (1.0 + inner.tanh())
@@ -315,6 +220,7 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
+@twin_of("Identity")
 class Identity(Module):
     """Returns its input unchanged."""
 
@@ -322,6 +228,7 @@ class Identity(Module):
         return x
 
 
+@twin_of("Dropout", settings=("p",))
 class Dropout(Module):
     """Inverted dropout (``torch.nn.Dropout``).
 
@@ -331,16 +238,14 @@ class Dropout(Module):
     identity. The mask comes from the module's own seeded generator.
     """
 
-    def __init__(
-        self, p: float = 0.5, rng: np.random.Generator | int | None = None
-    ) -> None:
+    def __init__(self, p: float = 0.5, rng: SeedLike = None) -> None:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
         self.p = float(p)
-        self.rng = _rng(rng)
+        self.rng = as_generator(rng)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
@@ -392,7 +297,7 @@ class MLP(Sequential):
             make_act = activation
         rng = np.random.default_rng(seed)
         layers: list[Module] = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(Linear(n_in, n_out, rng=rng, dtype=dtype))
             if i < len(sizes) - 2:
                 layers.append(make_act())
@@ -400,35 +305,3 @@ class MLP(Sequential):
                     layers.append(Dropout(dropout, rng=rng))
         super().__init__(*layers)
         self.sizes = sizes
-
-
-def from_torch(module: Any) -> Module:
-    """The dlcourse twin of a torch module, with float64 copies of its weights.
-
-    Supports ``Linear``, ``Sequential`` (nested), ``ReLU``, ``Sigmoid``, ``Tanh``,
-    ``LeakyReLU``, ``GELU``, ``Identity`` and ``Dropout``.
-    """
-    import torch.nn as tnn
-
-    if isinstance(module, tnn.Linear):
-        return Linear.from_torch(module)
-    if isinstance(module, tnn.Sequential):
-        return Sequential.from_torch(module)
-    if isinstance(module, tnn.LeakyReLU):
-        return LeakyReLU(module.negative_slope)
-    if isinstance(module, tnn.GELU):
-        return GELU(module.approximate)
-    if isinstance(module, tnn.Dropout):
-        return Dropout(module.p)
-    simple = {
-        tnn.ReLU: ReLU,
-        tnn.Sigmoid: Sigmoid,
-        tnn.Tanh: Tanh,
-        tnn.Identity: Identity,
-    }
-    for torch_cls, ours in simple.items():
-        if isinstance(module, torch_cls):
-            return ours()
-    raise TypeError(
-        f"from_torch: no dlcourse twin for torch module {type(module).__name__}"
-    )

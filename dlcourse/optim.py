@@ -20,13 +20,14 @@ Updates are done in place on ``p.data`` (the model holds the same array, so it
 sees the new values) with vectorised NumPy operations. Parameters whose ``grad``
 is ``None`` (no backward reached them) are skipped, as in PyTorch.
 
-See chapter: Data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -18,7 +18,7 @@ affine map. Counting distinct patterns counts these *linear regions*.
 Counting here is done on a grid, so regions smaller than a grid cell can be missed:
 the count is a lower bound that converges as ``resolution`` grows.
 
-See chapter: Why depth
+See chapter: Why depth (book/04_depth.ipynb)
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _hidden_layers(model: Any) -> list[tuple[np.ndarray, np.ndarray | None, str]
             f"linear regions: the model must take 2-D inputs, its first weight has "
             f"shape {layers[0][0].shape}: {layers[0][0].shape[1]} != 2"
         )
-    for W, _, act in layers:
+    for *_, act in layers:
         if act and act not in _PIECEWISE_LINEAR:
             raise ValueError(
                 f"linear regions: {act} is not piecewise linear; use ReLU or LeakyReLU"
@@ -82,7 +82,11 @@ def _grid(
     ylim: tuple[float, float],
     resolution: int | tuple[int, int],
 ):
-    nx, ny = (resolution, resolution) if np.isscalar(resolution) else resolution
+    nx, ny = (
+        (resolution, resolution)
+        if isinstance(resolution, (int, np.integer))
+        else resolution
+    )
     gx, gy = np.meshgrid(np.linspace(*xlim, int(nx)), np.linspace(*ylim, int(ny)))
     return gx, gy, np.c_[gx.ravel(), gy.ravel()]
 

@@ -27,54 +27,33 @@ on ``h_{t-1}`` and so on ``c_{t-1}``, which adds further terms (through the weig
 matrices) to the full derivative. While the forget gate stays near 1, the gradient flows
 back along the direct path through many steps without vanishing.
 
-Everything is built from :class:`~dlcourse.autograd.Tensor` operations, so the
-engine provides the backward pass; :func:`stack` (joining the per-step hidden
-states along the time axis) is the one extra autograd operation defined here.
+The cells are built from :class:`~dlcourse.autograd.Tensor` operations, so the
+engine provides their backward pass. The :class:`LSTM` layer runs the same equations
+as one fused node over the whole sequence
+(:func:`dlcourse.fused_lstm.lstm_sequence`): the input
+projections of all steps in one matrix product, then backpropagation through time
+written by hand, because 50 steps of ~20 small engine nodes each cost more in Python
+than in arithmetic. :func:`dlcourse.autograd.stack` joins the RNN's per-step hidden states.
 
-See chapter: RNNs and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from dlcourse import init
-from dlcourse.autograd import Tensor, _accumulate, _result
-from dlcourse.nn import Module, _as_tensor, _rng
+from dlcourse.autograd import Tensor, as_tensor, stack
+from dlcourse.fused_lstm import lstm_sequence
+from dlcourse.interop import to_numpy, twin_of
+from dlcourse.nn import Module
+from dlcourse.rng import as_generator
 
-__all__ = ["stack", "RNNCell", "LSTMCell", "RNN", "LSTM"]
-
-GATES = ("i", "f", "g", "o")
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join equally shaped tensors along a new axis (``torch.stack``).
-
-    Backward: the gradient of input ``k`` is slice ``k`` of the output gradient
-    along ``axis``.
-    """
-    tensors = [_as_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: expects a non-empty sequence of tensors")
-    for k, t in enumerate(tensors[1:], start=1):
-        if t.shape != tensors[0].shape:
-            raise ValueError(
-                f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
-                f"{tensors[0].shape}; all must be equal"
-            )
-    data = np.stack([t.data for t in tensors], axis=axis)
-    out = _result(data, tuple(tensors), "stack")
-
-    def _backward(g: np.ndarray) -> None:
-        for k, t in enumerate(tensors):
-            if t.requires_grad:
-                _accumulate(t, np.take(g, k, axis=axis))
-
-    out._backward = _backward
-    return out
+__all__ = ["RNNCell", "LSTMCell", "RNN", "LSTM"]
 
 
 class _Recurrent(Module):
@@ -92,7 +71,7 @@ class _Recurrent(Module):
         dtype: Any = np.float64,
     ) -> None:
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        gen = _rng(rng)
+        gen = as_generator(rng)
         bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
         rows = self.n_gates * self.hidden_size
 
@@ -120,7 +99,7 @@ class _Recurrent(Module):
     def _state(self, state: Any, n: int, dtype: np.dtype, name: str) -> Tensor:
         if state is None:
             return Tensor(np.zeros((n, self.hidden_size), dtype=dtype))
-        state = _as_tensor(state)
+        state = as_tensor(state)
         if state.shape != (n, self.hidden_size):
             raise ValueError(
                 f"{type(self).__name__}: {name} of shape {state.shape} does not match "
@@ -144,9 +123,11 @@ class _Recurrent(Module):
             [self.bias_ih, self.bias_hh] if self.bias_ih is not None else []
         )
         for p, w in zip(ours, weights):
-            p.data = w.detach().cpu().double().numpy().copy()
+            if p is not None:
+                p.data = to_numpy(w, np.float64).copy()
 
 
+@twin_of("RNNCell")
 class RNNCell(_Recurrent):
     """One step of an Elman RNN (``torch.nn.RNNCell``):
     ``h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` (or ReLU)."""
@@ -169,7 +150,7 @@ class RNNCell(_Recurrent):
 
     def forward(self, x: Any, hx: Any = None) -> Tensor:
         """x (N, input_size), hx (N, hidden_size) or None -> h' (N, hidden_size)."""
-        x = _as_tensor(x)
+        x = as_tensor(x)
         self._check_input(x)
         h = self._state(hx, x.shape[0], x.dtype, "hx")
         z = self._preactivation(x, h)
@@ -192,6 +173,7 @@ class RNNCell(_Recurrent):
         return new
 
 
+@twin_of("LSTMCell")
 class LSTMCell(_Recurrent):
     """One step of an LSTM (``torch.nn.LSTMCell``); see the module docstring.
 
@@ -218,7 +200,7 @@ class LSTMCell(_Recurrent):
         self, x: Any, hx: tuple[Any, Any] | None = None
     ) -> tuple[Tensor, Tensor]:
         """x (N, input_size), hx = (h, c) each (N, hidden_size) or None -> (h', c')."""
-        x = _as_tensor(x)
+        x = as_tensor(x)
         self._check_input(x)
         h0, c0 = (None, None) if hx is None else hx
         h = self._state(h0, x.shape[0], x.dtype, "h")
@@ -238,7 +220,7 @@ class LSTMCell(_Recurrent):
         return new
 
 
-def _check_layer(module: Any, torch_layer: Any) -> None:
+def _check_layer(twin: type, torch_layer: Any) -> None:
     if (
         torch_layer.num_layers != 1
         or torch_layer.bidirectional
@@ -246,13 +228,13 @@ def _check_layer(module: Any, torch_layer: Any) -> None:
         or getattr(torch_layer, "proj_size", 0)
     ):
         raise ValueError(
-            f"{type(module).__name__}.from_torch: only num_layers=1, batch_first=True, "
+            f"{twin.__name__}.from_torch: only num_layers=1, batch_first=True, "
             f"unidirectional, without proj_size is supported, got {torch_layer}"
         )
 
 
 def _sequence(name: str, x: Any, input_size: int) -> Tensor:
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if x.ndim != 3 or x.shape[2] != input_size:
         raise ValueError(
             f"{name}: input of shape {x.shape} must be (N, T, {input_size}) "
@@ -265,7 +247,7 @@ def _initial(name: str, state: Any, n: int, hidden: int) -> Any:
     """Accept PyTorch's (1, N, H) initial states as well as (N, H)."""
     if state is None:
         return None
-    state = _as_tensor(state)
+    state = as_tensor(state)
     if state.shape == (1, n, hidden):
         return state.reshape(n, hidden)
     if state.shape != (n, hidden):
@@ -276,6 +258,7 @@ def _initial(name: str, state: Any, n: int, hidden: int) -> Any:
     return state
 
 
+@twin_of("RNN")
 class RNN(Module):
     """A single-layer Elman RNN over a sequence (``torch.nn.RNN``, batch_first=True).
 
@@ -309,7 +292,7 @@ class RNN(Module):
         for t in range(steps):
             h = self.cell(x[:, t], h)
             self.hidden_states.append(h)
-        outputs = stack(self.hidden_states, axis=1)
+        outputs = stack(self.hidden_states, dim=1)
         self.last_hidden = outputs.data
         return outputs, h.reshape(1, n, self.hidden_size)
 
@@ -330,6 +313,7 @@ class RNN(Module):
         return new
 
 
+@twin_of("LSTM")
 class LSTM(Module):
     """A single-layer LSTM over a whole sequence (``torch.nn.LSTM``, batch_first=True).
 
@@ -361,7 +345,7 @@ class LSTM(Module):
         self, x: Any, hx: tuple[Any, Any] | None = None
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         x = _sequence("LSTM", x, self.input_size)
-        n, steps, _ = x.shape
+        n = x.shape[0]
         h0, c0 = (None, None) if hx is None else hx
         h = self.cell._state(
             _initial("LSTM", h0, n, self.hidden_size), n, x.dtype, "h0"
@@ -370,19 +354,13 @@ class LSTM(Module):
             _initial("LSTM", c0, n, self.hidden_size), n, x.dtype, "c0"
         )
         self.hidden_states: list[Tensor] = []
-        cells, gates = [], {k: [] for k in GATES}
-        for t in range(steps):
-            h, c, step_gates = self.cell.step(x[:, t], h, c)
-            self.hidden_states.append(h)
-            cells.append(c.data)
-            for k in GATES:
-                gates[k].append(step_gates[k].data)
-        outputs = stack(self.hidden_states, axis=1)
+        cell = self.cell
+        weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+        outputs, h_n, c_n, record = lstm_sequence(x, h, c, weights, self.hidden_states)
         self.last_hidden = outputs.data
-        self.last_cell = np.stack(cells, axis=1)
-        self.last_gates = {k: np.stack(v, axis=1) for k, v in gates.items()}
-        shape = (1, n, self.hidden_size)
-        return outputs, (h.reshape(shape), c.reshape(shape))
+        self.last_cell = record.pop("c")
+        self.last_gates = record
+        return outputs, (h_n, c_n)
 
     def extra_repr(self) -> str:
         return self.cell.extra_repr()

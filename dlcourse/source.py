@@ -10,7 +10,10 @@ Colab and on the static page:
 * the book renders the Markdown form, a fenced ``python`` block that Sphinx highlights like
   every other code block of the page (``_config.yml`` ranks ``text/markdown`` first for HTML).
 
-See chapter: The artificial neuron (and every chapter that shows the package's code).
+Every chapter that shows the package's code uses it; the introduction explains why.
+
+See chapter: Deep Learning, from the neuron to the Transformer (book/intro.md); The
+artificial neuron (book/01_neuron.ipynb)
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class SourceCode:
     """
 
     def __init__(self, obj: Any) -> None:
-        target = inspect.unwrap(obj.fget if isinstance(obj, property) else obj)
+        target: Any = obj.fget if isinstance(obj, property) else obj
+        target = inspect.unwrap(target)
         try:
             lines, self.first_line = inspect.getsourcelines(target)
             filename = inspect.getsourcefile(target)

@@ -17,14 +17,15 @@ A GPU runs asynchronously: ``a @ b`` only *queues* the work and returns at once,
 the timer must wait for the device to finish (``torch.cuda.synchronize()``) before
 reading the clock, otherwise it measures the queueing, not the product.
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -20,21 +20,22 @@ model with a single output is read as the probability of class 1 (sigmoid +
 binary cross-entropy), thresholded at 0.5. For real-valued (regression)
 targets the accuracies are recorded as NaN.
 
-See chapter: Training a real network
+See chapter: Training a real network (book/08_training.ipynb)
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from dlcourse.autograd import Tensor, no_grad
+from dlcourse.interop import is_torch, to_numpy
 
 __all__ = ["History", "fit", "evaluate", "predict", "accuracy"]
 
@@ -57,13 +58,6 @@ class History:
 
 
 # ---------------------------------------------------------------- the two back-ends
-def _is_torch_model(model: Any) -> bool:
-    # If torch was never imported, the model cannot be a torch module: no need to pay
-    # torch's import time for dlcourse-only notebooks.
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(model, torch.nn.Module)
-
-
 def _torch_device() -> Any:
     from dlcourse.device import device
 
@@ -77,7 +71,7 @@ class _Data:
         if len(X) != len(y):
             raise ValueError(f"X and y have different lengths: {len(X)} != {len(y)}")
         self.n = len(X)
-        self.torch = _is_torch_model(model)
+        self.torch = is_torch(model)
         if self.torch:
             import torch
 
@@ -109,14 +103,6 @@ class _Data:
         return Tensor(self.X[idx]), self.y[idx]
 
 
-def _numpy(x: Any) -> np.ndarray:
-    if isinstance(x, Tensor):
-        return x.data
-    if hasattr(x, "detach"):
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
-
-
 def _predicted_classes(outputs: np.ndarray) -> np.ndarray:
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return outputs.argmax(axis=1)
@@ -124,12 +110,12 @@ def _predicted_classes(outputs: np.ndarray) -> np.ndarray:
 
 
 def _n_correct(outputs: Any, targets: Any) -> int:
-    pred = _predicted_classes(_numpy(outputs))
-    return int((pred == _numpy(targets).reshape(pred.shape)).sum())
+    pred = _predicted_classes(to_numpy(outputs))
+    return int((pred == to_numpy(targets).reshape(pred.shape)).sum())
 
 
 def _grad_off(model: Any) -> Any:
-    if _is_torch_model(model):
+    if is_torch(model):
         import torch
 
         return torch.no_grad()
@@ -175,7 +161,7 @@ def predict(model: Any, X: Any) -> np.ndarray:
         with _grad_off(model):
             for start in range(0, data.n, EVAL_BATCH):
                 xb, _ = data.batch(np.arange(start, min(start + EVAL_BATCH, data.n)))
-                preds.append(_predicted_classes(_numpy(model(xb))))
+                preds.append(_predicted_classes(to_numpy(model(xb))))
     finally:
         model.train(was_training)
     return np.concatenate(preds) if preds else np.zeros(0, dtype=np.int64)
@@ -183,7 +169,7 @@ def predict(model: Any, X: Any) -> np.ndarray:
 
 def accuracy(model: Any, X: Any, y: Any) -> float:
     """Fraction of examples whose predicted class equals the label."""
-    return float(np.mean(predict(model, X) == _numpy(y).reshape(-1)))
+    return float(np.mean(predict(model, X) == to_numpy(y).reshape(-1)))
 
 
 def fit(
@@ -213,7 +199,7 @@ def fit(
         raise ValueError(
             f"fit: need epochs >= 0 and batch_size >= 1, got {epochs} and {batch_size}"
         )
-    if _is_torch_model(model):
+    if is_torch(model):
         import torch
 
         model.to(_torch_device())

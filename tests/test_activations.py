@@ -1,4 +1,5 @@
 """Activations vs PyTorch float64 and their derivatives vs finite differences and autograd."""
+
 import numpy as np
 import pytest
 import torch
@@ -6,7 +7,9 @@ import torch
 from dlcourse import activations as A
 
 # Avoid the kink at 0 for finite differences (step/relu are not differentiable there).
-X = np.concatenate([np.linspace(-6, -0.05, 60), np.linspace(0.05, 6, 60), [-30.0, 30.0, 1e-3, -1e-3]])
+X = np.concatenate(
+    [np.linspace(-6, -0.05, 60), np.linspace(0.05, 6, 60), [-30.0, 30.0, 1e-3, -1e-3]]
+)
 
 TORCH = {
     "step": lambda t: (t > 0).double(),
@@ -73,7 +76,9 @@ def test_saturation_bounds():
 
 def test_leaky_slope_parameter():
     np.testing.assert_allclose(A.leaky_relu(np.array([-2.0, 3.0]), 0.2), [-0.4, 3.0])
-    np.testing.assert_allclose(A.leaky_relu_grad(np.array([-2.0, 3.0]), 0.2), [0.2, 1.0])
+    np.testing.assert_allclose(
+        A.leaky_relu_grad(np.array([-2.0, 3.0]), 0.2), [0.2, 1.0]
+    )
 
 
 def test_dtype_and_int_input():

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from dlcourse.architecture import LayerInfo, draw_architecture, summarize
-from dlcourse.models.cnn import LeNet, from_torch
+from dlcourse.models.cnn import LeNet
+from dlcourse.nn import from_torch
 
 
 def reference_summary(model, x):
@@ -17,7 +18,13 @@ def reference_summary(model, x):
     with torch.no_grad():
         for layer in model:
             x = layer(x)
-            rows.append((type(layer).__name__, tuple(x.shape), sum(p.numel() for p in layer.parameters())))
+            rows.append(
+                (
+                    type(layer).__name__,
+                    tuple(x.shape),
+                    sum(p.numel() for p in layer.parameters()),
+                )
+            )
     return rows
 
 
@@ -28,15 +35,18 @@ def test_torch_lenet_summary_matches_pytorch(image_size):
     assert layers[0] == LayerInfo("input", "Input", (3, 1, image_size, image_size), 0)
     got = [(info.type, info.output_shape, info.n_params) for info in layers[1:]]
     assert got == reference_summary(model, torch.zeros(3, 1, image_size, image_size))
-    assert sum(info.n_params for info in layers) == sum(p.numel() for p in model.parameters())
+    assert sum(info.n_params for info in layers) == sum(
+        p.numel() for p in model.parameters()
+    )
 
 
 def test_dlcourse_twin_has_the_same_summary():
     model = LeNet(image_size=28)
     ours = summarize(from_torch(model), (2, 1, 28, 28))
     ref = summarize(model, (2, 1, 28, 28))
-    assert [(i.type, i.output_shape, i.n_params) for i in ours] == \
-           [(i.type, i.output_shape, i.n_params) for i in ref]
+    assert [(i.type, i.output_shape, i.n_params) for i in ours] == [
+        (i.type, i.output_shape, i.n_params) for i in ref
+    ]
     twin = from_torch(model)
     fig = draw_architecture(twin, (2, 1, 28, 28))
     assert fig.axes[0].get_title() == "Sequential: 107,786 parameters"
@@ -60,11 +70,17 @@ class TinyLM(nn.Module):
 
 def test_tuple_outputs_integer_inputs_and_unused_layers():
     model = TinyLM()
-    layers = summarize(model, (4, 11))  # token ids: long, because the first unit is an Embedding
+    layers = summarize(
+        model, (4, 11)
+    )  # token ids: long, because the first unit is an Embedding
     assert [(i.name, i.output_shape, i.n_params) for i in layers] == [
         ("input", (4, 11), 0),
         ("emb", (4, 11, 8), 30 * 8),
-        ("lstm", (4, 11, 16), 4 * 16 * (8 + 16 + 2)),  # 4 gates, input+hidden weights, two biases
+        (
+            "lstm",
+            (4, 11, 16),
+            4 * 16 * (8 + 16 + 2),
+        ),  # 4 gates, input+hidden weights, two biases
         ("head", (4, 11, 30), 16 * 30 + 30),
     ]
     fig = draw_architecture(model, (4, 11))
@@ -94,7 +110,12 @@ def test_drawing_labels_every_layer():
     assert ax.get_title() == "LeNet: 107,786 parameters"
     assert len(ax.patches) == 13
     colours = {matplotlib.colors.to_hex(p.get_edgecolor()) for p in ax.patches}
-    assert {"#0072b2", "#56b4e9", "#e69f00", "#009e73"} <= colours  # conv, pool, linear, activation
+    assert {
+        "#0072b2",
+        "#56b4e9",
+        "#e69f00",
+        "#009e73",
+    } <= colours  # conv, pool, linear, activation
     plt.close(fig)
 
 

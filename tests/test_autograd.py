@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.autograd import Tensor, _unbroadcast, enable_grad, is_grad_enabled, no_grad, tensor
+from dlcourse.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
+from dlcourse.autograd.core import unbroadcast
 from gradcheck import finite_diff
 
 RNG = np.random.default_rng(1234)
@@ -35,8 +36,11 @@ def check(ours, theirs, *arrays, fd=True):
         assert x.grad is not None and x.grad.shape == x.shape
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
     if fd:
-        numeric = finite_diff(lambda *a: ours(*[Tensor(v) for v in a]).data,
-                               [a.copy() for a in arrays], upstream)
+        numeric = finite_diff(
+            lambda *a: ours(*[Tensor(v) for v in a]).data,
+            [a.copy() for a in arrays],
+            upstream,
+        )
         for x, g in zip(xs, numeric):
             np.testing.assert_allclose(x.grad, g, rtol=1e-5, atol=1e-6)
 
@@ -48,8 +52,14 @@ BINARY = {
     "mul": (lambda a, b: a * b, lambda a, b: a * b),
     "div": (lambda a, b: a / b, lambda a, b: a / b),
 }
-BROADCAST_SHAPES = [((3, 4), (3, 4)), ((4, 3), (3,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((), (2, 3)),
-                    ((5,), (2, 1, 5))]
+BROADCAST_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((4, 3), (3,)),
+    ((3, 1), (1, 4)),
+    ((2, 3, 4), (3, 1)),
+    ((), (2, 3)),
+    ((5,), (2, 1, 5)),
+]
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -78,8 +88,11 @@ UNARY = {
     "scalar_rdiv": (lambda a: 2.0 / a, lambda a: 2.0 / a, {"positive": True}),
     "scalar_div": (lambda a: a / 4, lambda a: a / 4, {}),
     "x_times_x": (lambda a: a * a, lambda a: a * a, {}),
-    "composite": (lambda a: (a * a.tanh() - a.exp() / 3).sigmoid(),
-                  lambda a: (a * a.tanh() - a.exp() / 3).sigmoid(), {}),
+    "composite": (
+        lambda a: (a * a.tanh() - a.exp() / 3).sigmoid(),
+        lambda a: (a * a.tanh() - a.exp() / 3).sigmoid(),
+        {},
+    ),
 }
 
 
@@ -94,12 +107,21 @@ def test_sigmoid_extreme_values_are_exact_and_warning_free():
     x = np.array([-800.0, -40.0, 0.0, 40.0, 800.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         s = Tensor(x).sigmoid().data
-    np.testing.assert_allclose(s, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        s, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-14, atol=0
+    )
 
 
 # ----------------------------------------------------------------------- matmul
-MATMUL_SHAPES = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
-                 ((2, 1, 3, 4), (5, 4, 2)), ((3, 4), (2, 4, 5))]
+MATMUL_SHAPES = [
+    ((3, 4), (4, 2)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+    ((3, 4), (2, 4, 5)),
+]
 
 
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
@@ -109,7 +131,13 @@ def test_matmul(shapes):
 
 def test_matmul_with_transposed_weight_like_linear():
     # x @ W.T + b, the Linear layer: W's grad must come out in W's own layout
-    check(lambda x, w, b: x @ w.T + b, lambda x, w, b: x @ w.T + b, _rand((6, 4)), _rand((3, 4)), _rand((3,)))
+    check(
+        lambda x, w, b: x @ w.T + b,
+        lambda x, w, b: x @ w.T + b,
+        _rand((6, 4)),
+        _rand((3, 4)),
+        _rand((3,)),
+    )
     w = Tensor(_rand((3, 4)), requires_grad=True)
     (Tensor(_rand((6, 4))) @ w.T).sum().backward()
     assert w.grad.flags.c_contiguous
@@ -127,7 +155,7 @@ def test_matmul_with_ndarray_operands():
 # ------------------------------------------------------------------- reductions
 @pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)], ids=str)
 @pytest.mark.parametrize("keepdims", [False, True])
-@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+@pytest.mark.parametrize("op", ["sum", "mean", "amax"])
 def test_reductions(op, axis, keepdims):
     x = _rand((3, 4, 2))
     dim = tuple(range(3)) if axis is None else axis
@@ -145,7 +173,7 @@ def test_reductions(op, axis, keepdims):
 def test_max_splits_gradient_evenly_among_ties_like_torch_amax():
     x = np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 5.0, 5.0, 0.0]])
     t = Tensor(x, requires_grad=True)
-    t.max(axis=1).sum().backward()
+    t.amax(axis=1).sum().backward()
     np.testing.assert_allclose(t.grad, [[0, 0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
     tt = torch.tensor(x, requires_grad=True)
     torch.amax(tt, dim=1).sum().backward()
@@ -162,20 +190,32 @@ def test_reshape_and_transpose():
     x = _rand((2, 3, 4))
     check(lambda t: t.reshape(4, 6), lambda t: t.reshape(4, 6), x)
     check(lambda t: t.reshape((6, -1)), lambda t: t.reshape((6, -1)), x)
-    check(lambda t: t.transpose(), lambda t: t.permute(2, 1, 0), x)
-    check(lambda t: t.transpose(1, 2, 0), lambda t: t.permute(1, 2, 0), x)
-    check(lambda t: t.transpose(-1, 0, 1), lambda t: t.permute(2, 0, 1), x)
+    check(lambda t: t.permute(2, 1, 0), lambda t: t.permute(2, 1, 0), x)
+    check(lambda t: t.permute(1, 2, 0), lambda t: t.permute(1, 2, 0), x)
+    check(lambda t: t.permute(-1, 0, 1), lambda t: t.permute(-1, 0, 1), x)
+    check(lambda t: t.transpose(1, 2), lambda t: t.transpose(1, 2), x)
     check(lambda t: t.T, lambda t: t.T, _rand((3, 5)))
 
 
 INDICES = {  # our index, and the same selection written for torch
     "int": (1, lambda t: t[1]),
     "slice": ((slice(None), slice(1, 3)), lambda t: t[:, 1:3]),
-    "negative_step": ((slice(None, None, -1), 0), lambda t: t.flip(0)[:, 0]),  # torch has no step < 0
-    "int_array_with_repeats": (np.array([0, 2, 0, 0]), lambda t: t[torch.tensor([0, 2, 0, 0])]),
-    "pair_of_int_arrays": ((np.array([0, 1, 1, 2]), np.array([3, 0, 0, 3])),
-                           lambda t: t[torch.tensor([0, 1, 1, 2]), torch.tensor([3, 0, 0, 3])]),
-    "bool_mask": (np.array([True, False, True]), lambda t: t[torch.tensor([True, False, True])]),
+    "negative_step": (
+        (slice(None, None, -1), 0),
+        lambda t: t.flip(0)[:, 0],
+    ),  # torch has no step < 0
+    "int_array_with_repeats": (
+        np.array([0, 2, 0, 0]),
+        lambda t: t[torch.tensor([0, 2, 0, 0])],
+    ),
+    "pair_of_int_arrays": (
+        (np.array([0, 1, 1, 2]), np.array([3, 0, 0, 3])),
+        lambda t: t[torch.tensor([0, 1, 1, 2]), torch.tensor([3, 0, 0, 3])],
+    ),
+    "bool_mask": (
+        np.array([True, False, True]),
+        lambda t: t[torch.tensor([True, False, True])],
+    ),
 }
 
 
@@ -196,7 +236,9 @@ def test_getitem_repeated_index_accumulates():
 def test_softmax_and_log_softmax(axis):
     x = _rand((3, 5))
     check(lambda t: t.softmax(axis=axis), lambda t: torch.softmax(t, dim=axis), x)
-    check(lambda t: t.log_softmax(axis=axis), lambda t: torch.log_softmax(t, dim=axis), x)
+    check(
+        lambda t: t.log_softmax(axis=axis), lambda t: torch.log_softmax(t, dim=axis), x
+    )
 
 
 def test_softmax_is_stable_for_huge_logits():
@@ -210,10 +252,10 @@ def test_softmax_is_stable_for_huge_logits():
 
 def test_unbroadcast_sums_over_broadcast_axes():
     g = np.ones((2, 3, 4))
-    np.testing.assert_array_equal(_unbroadcast(g, (4,)), np.full(4, 6.0))
-    np.testing.assert_array_equal(_unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
-    np.testing.assert_array_equal(_unbroadcast(g, (1, 3, 1)), np.full((1, 3, 1), 8.0))
-    assert _unbroadcast(g, ()).shape == () and _unbroadcast(g, ()) == 24
+    np.testing.assert_array_equal(unbroadcast(g, (4,)), np.full(4, 6.0))
+    np.testing.assert_array_equal(unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
+    np.testing.assert_array_equal(unbroadcast(g, (1, 3, 1)), np.full((1, 3, 1), 8.0))
+    assert unbroadcast(g, ()).shape == () and unbroadcast(g, ()) == 24
 
 
 # ------------------------------------------------------------ PyTorch semantics
@@ -287,7 +329,11 @@ def test_dtypes_follow_pytorch():
     w64 = Tensor(np.ones(3), requires_grad=True)
     z = x32 * w64  # float32 * float64 -> float64, each grad in its own dtype
     z.sum().backward()
-    assert z.dtype == np.float64 and w64.grad.dtype == np.float64 and x32.grad.dtype == np.float32
+    assert (
+        z.dtype == np.float64
+        and w64.grad.dtype == np.float64
+        and x32.grad.dtype == np.float32
+    )
 
 
 def test_constructor_copies_and_helpers():
@@ -329,7 +375,7 @@ def test_no_grad_records_nothing_and_restores_state():
             z = x * 3
         assert not is_grad_enabled()
     assert is_grad_enabled()
-    assert not y.requires_grad and y.is_leaf and y._op == ""
+    assert not y.requires_grad and y.is_leaf and y.op == ""
     assert z.requires_grad
 
     @no_grad()
@@ -344,7 +390,10 @@ def test_no_grad_records_nothing_and_restores_state():
 
 # ----------------------------------------------------------------- error messages
 def test_matmul_shape_error_names_both_shapes():
-    with pytest.raises(ValueError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) are not aligned: 4 != 5"):
+    with pytest.raises(
+        ValueError,
+        match=r"matmul: shapes \(3, 4\) and \(5, 2\) are not aligned: 4 != 5",
+    ):
         Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
     with pytest.raises(ValueError, match=r"\(2, 3, 4\) and \(5, 4, 2\)"):
         Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 2)))
@@ -360,7 +409,5 @@ def test_broadcast_error_names_both_shapes(op):
 def test_other_errors_are_clear():
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 4\)"):
         Tensor(np.ones((2, 3))).reshape(4, 4)
-    with pytest.raises(ValueError, match="permutation"):
-        Tensor(np.ones((2, 3))).transpose(0, 0)
-    with pytest.raises(TypeError, match="scalar"):
-        Tensor([1.0]) ** Tensor([2.0])
+    with pytest.raises(RuntimeError, match="permutation"):
+        Tensor(np.ones((2, 3))).permute(0, 0)

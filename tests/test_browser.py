@@ -42,7 +42,9 @@ def _chromium() -> str | None:
 def _pages() -> list[str]:
     if not HTML.is_dir():
         return []
-    pages = sorted(p.name for p in HTML.glob("*.html") if p.name != "index.html")  # search, genindex
+    pages = sorted(
+        p.name for p in HTML.glob("*.html") if p.name != "index.html"
+    )  # search, genindex
     pages += sorted(str(p.relative_to(HTML)) for p in (HTML / "book").glob("*.html"))
     return pages
 
@@ -75,7 +77,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def browser():
     executable = _chromium()
     if executable is None:
-        _unavailable("no Chromium binary: run `make browser-deps` (Debian: apt-get install chromium)")
+        _unavailable(
+            "no Chromium binary: run `make browser-deps` (Debian: apt-get install chromium)"
+        )
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
@@ -110,13 +114,19 @@ def _open(browser, url: str, height: int = 900):
     page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
     page.on(
         "console",
-        lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None,
+        lambda msg: (
+            problems.append(f"console error: {msg.text}")
+            if msg.type == "error"
+            else None
+        ),
     )
     page.on(
         "requestfailed",
-        lambda req: problems.append(f"failed to load {req.url}: {req.failure}")
-        if urlparse(req.url).hostname == "127.0.0.1"
-        else None,
+        lambda req: (
+            problems.append(f"failed to load {req.url}: {req.failure}")
+            if urlparse(req.url).hostname == "127.0.0.1"
+            else None
+        ),
     )
     page.goto(url, wait_until="load")
     return page, problems
@@ -156,22 +166,32 @@ def test_page_renders_offline(browser, server, page_path):
         n_math = page.evaluate(COUNT_MATH)
         if n_math:
             mathjax = page.evaluate(WAIT_FOR_MATHJAX)
-            assert mathjax["loaded"], f"{page_path}: {n_math} equations but MathJax did not load"
+            assert mathjax["loaded"], (
+                f"{page_path}: {n_math} equations but MathJax did not load"
+            )
             assert mathjax["containers"] >= n_math, (
                 f"{page_path}: {n_math} equations on the page, only "
                 f"{mathjax['containers']} typeset"
             )
-            assert mathjax["errors"] == 0, f"{page_path}: {mathjax['errors']} equations failed"
-        page.wait_for_load_state("networkidle", timeout=90_000)  # a loaded machine is slow
+            assert mathjax["errors"] == 0, (
+                f"{page_path}: {mathjax['errors']} equations failed"
+            )
+        page.wait_for_load_state("networkidle", timeout=90_000)  # loaded machines
         images = page.evaluate(IMAGES)
         broken = [img["src"] for img in images if not img["ok"]]
         assert not broken, f"{page_path}: images that did not load: {broken}"
         # A figure's alt text describes it; myst-nb's fallback (the file's path) describes nothing.
-        no_alt = [img["src"][-60:] for img in images
-                  if not img["alt"].strip() or re.search(r"\.(png|svg|jpe?g)$", img["alt"].strip())]
+        no_alt = [
+            img["src"][-60:]
+            for img in images
+            if not img["alt"].strip()
+            or re.search(r"\.(png|svg|jpe?g)$", img["alt"].strip())
+        ]
         assert not no_alt, f"{page_path}: images without a real alt text: {no_alt}"
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
+        page.screenshot(
+            path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True
+        )
         assert not problems, f"{page_path}:\n" + "\n".join(problems)
         _check_animations(page, page_path)
     finally:
@@ -187,7 +207,9 @@ def _check_animations(page, page_path: str) -> None:
     """Every animation's Play button advances its frames (matplotlib's to_jshtml player)."""
     before = page.evaluate(ANIMATION_FRAMES)
     buttons = page.locator('button[title="Play"]')
-    assert buttons.count() == len(before), f"{page_path}: an animation has no Play button"
+    assert buttons.count() == len(before), (
+        f"{page_path}: an animation has no Play button"
+    )
     for i in range(len(before)):
         buttons.nth(i).scroll_into_view_if_needed()
         buttons.nth(i).click()
@@ -195,9 +217,13 @@ def _check_animations(page, page_path: str) -> None:
         page.wait_for_timeout(1500)
         after = page.evaluate(ANIMATION_FRAMES)
         frozen = [i for i, (a, b) in enumerate(zip(before, after)) if a == b]
-        assert not frozen, f"{page_path}: animations {frozen} did not advance after Play"
+        assert not frozen, (
+            f"{page_path}: animations {frozen} did not advance after Play"
+        )
         for i in range(len(before)):  # the symbols on the buttons are visible text
-            assert buttons.nth(i).inner_text().strip(), f"{page_path}: Play button has no icon"
+            assert buttons.nth(i).inner_text().strip(), (
+                f"{page_path}: Play button has no icon"
+            )
 
 
 def test_every_chapter_page_was_built():
@@ -207,10 +233,14 @@ def test_every_chapter_page_was_built():
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    files = [toc["root"]] + [
+        c["file"] for part in toc["parts"] for c in part["chapters"]
+    ]
     for file in files:
         name = "index.html" if file == toc["root"] else f"{file}.html"
-        assert (HTML / name).is_file() or (HTML / f"{file}.html").is_file(), f"{file} not built"
+        assert (HTML / name).is_file() or (HTML / f"{file}.html").is_file(), (
+            f"{file} not built"
+        )
 
 
 def test_front_page_leads_to_the_introduction(browser, server):
@@ -262,13 +292,16 @@ def _rendered_code_cells(notebook: Path) -> list[str]:
     return [
         "".join(c["source"])
         for c in cells
-        if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", [])
+        if c["cell_type"] == "code"
+        and "remove-cell" not in c["metadata"].get("tags", [])
     ]
 
 
 def drawing_cells(notebook: Path) -> list[int]:
     """Indices (among the page's code cells) of the cells that draw a figure."""
-    return [i for i, src in enumerate(_rendered_code_cells(notebook)) if DRAWS.search(src)]
+    return [
+        i for i, src in enumerate(_rendered_code_cells(notebook)) if DRAWS.search(src)
+    ]
 
 
 FIGURES = """
@@ -373,4 +406,6 @@ def test_nothing_needs_sideways_scrolling_at_1280px(browser, server, page_path):
         too_wide = page.evaluate(OVERFLOWS)
     finally:
         page.close()
-    assert not too_wide, f"{page_path}: {len(too_wide)} blocks overflow:\n" + "\n".join(too_wide)
+    assert not too_wide, f"{page_path}: {len(too_wide)} blocks overflow:\n" + "\n".join(
+        too_wide
+    )

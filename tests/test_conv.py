@@ -31,7 +31,9 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("x_shape,w_shape,stride,padding", CONV_CASES, ids=str)
-def test_conv2d_matches_torch_output_and_all_gradients(x_shape, w_shape, stride, padding, bias):
+def test_conv2d_matches_torch_output_and_all_gradients(
+    x_shape, w_shape, stride, padding, bias
+):
     x, w = RNG.standard_normal(x_shape), RNG.standard_normal(w_shape)
     b = RNG.standard_normal(w_shape[0])
     X, W, B = (Tensor(a.copy(), requires_grad=True) for a in (x, w, b))
@@ -52,12 +54,18 @@ def test_conv2d_matches_torch_output_and_all_gradients(x_shape, w_shape, stride,
 
 
 def test_conv2d_gradients_match_finite_differences():
-    x, w, b = RNG.standard_normal((2, 2, 5, 4)), RNG.standard_normal((3, 2, 2, 3)), RNG.standard_normal(3)
+    x, w, b = (
+        RNG.standard_normal((2, 2, 5, 4)),
+        RNG.standard_normal((3, 2, 2, 3)),
+        RNG.standard_normal(3),
+    )
     X, W, B = (Tensor(a.copy(), requires_grad=True) for a in (x, w, b))
     out = conv.conv2d(X, W, B, stride=(2, 1), padding=1)
     upstream = RNG.standard_normal(out.shape)
     out.backward(upstream)
-    numeric = finite_diff(lambda *a: conv.conv2d(*a, stride=(2, 1), padding=1).data, [x, w, b], upstream)
+    numeric = finite_diff(
+        lambda *a: conv.conv2d(*a, stride=(2, 1), padding=1).data, [x, w, b], upstream
+    )
     for analytic, num in zip((X.grad, W.grad, B.grad), numeric):
         np.testing.assert_allclose(analytic, num, rtol=1e-6, atol=1e-7)
 
@@ -85,9 +93,14 @@ def test_conv2d_keeps_float32_and_skips_input_gradient_when_not_needed():
 
 def test_conv2d_errors_name_both_shapes():
     x, w = Tensor(np.zeros((1, 3, 5, 5))), Tensor(np.zeros((2, 4, 3, 3)))
-    with pytest.raises(ValueError, match=r"\(1, 3, 5, 5\).*3 channels.*\(2, 4, 3, 3\).*expects 4"):
+    with pytest.raises(
+        ValueError, match=r"\(1, 3, 5, 5\).*3 channels.*\(2, 4, 3, 3\).*expects 4"
+    ):
         conv.conv2d(x, w)
-    with pytest.raises(ValueError, match=r"kernel of weight shape \(2, 3, 7, 7\) is larger.*\(1, 3, 5, 5\).*5x5"):
+    with pytest.raises(
+        ValueError,
+        match=r"kernel of weight shape \(2, 3, 7, 7\) is larger.*\(1, 3, 5, 5\).*5x5",
+    ):
         conv.conv2d(x, Tensor(np.zeros((2, 3, 7, 7))))
     conv.conv2d(x, Tensor(np.zeros((2, 3, 7, 7))), padding=1)  # fits once padded: 7x7
     with pytest.raises(ValueError, match=r"input \(3, 5, 5\) must be \(N, C, H, W\)"):
@@ -132,7 +145,9 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_like_torch():
 
 
 def test_max_pool2d_gradient_matches_finite_differences():
-    x = RNG.permutation(60).reshape(1, 3, 4, 5) / 7.0  # distinct values: max is differentiable
+    x = (
+        RNG.permutation(60).reshape(1, 3, 4, 5) / 7.0
+    )  # distinct values: max is differentiable
     X = Tensor(x.copy(), requires_grad=True)
     out = conv.max_pool2d(X, 2, 1)
     upstream = RNG.standard_normal(out.shape)
@@ -163,17 +178,24 @@ def test_conv2d_module_default_init_is_torch_default():
     twin = torch.nn.Conv2d(3, 64, 5)
     assert twin.weight.abs().max().item() <= bound
     assert twin.weight.std().item() == pytest.approx(layer.weight.data.std(), rel=0.05)
-    assert conv.Conv2d(3, 4, 3, rng=1).weight.data.tolist() == conv.Conv2d(3, 4, 3, rng=1).weight.data.tolist()
+    assert (
+        conv.Conv2d(3, 4, 3, rng=1).weight.data.tolist()
+        == conv.Conv2d(3, 4, 3, rng=1).weight.data.tolist()
+    )
 
 
 def test_small_cnn_from_torch_matches_outputs_and_every_parameter_gradient():
     torch.manual_seed(0)
     twin = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=False), torch.nn.ReLU(),
-        torch.nn.Flatten(), torch.nn.Linear(6 * 2 * 2, 3),
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=False),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(6 * 2 * 2, 3),
     ).double()
-    ours = conv.from_torch(twin)
+    ours = nn.from_torch(twin)
     assert isinstance(ours, nn.Sequential) and isinstance(ours[5], conv.Flatten)
     x = RNG.standard_normal((5, 1, 8, 8))
     X, tx = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -186,14 +208,18 @@ def test_small_cnn_from_torch_matches_outputs_and_every_parameter_gradient():
     names = [n for n, _ in ours.named_parameters()]
     assert names == [n for n, _ in twin.named_parameters()]
     for (name, p), (_, tp) in zip(ours.named_parameters(), twin.named_parameters()):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=0, atol=0, err_msg=name)
+        np.testing.assert_allclose(
+            p.data, tp.detach().numpy(), rtol=0, atol=0, err_msg=name
+        )
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), **TOL, err_msg=name)
 
 
 def test_flatten_matches_torch_and_from_torch_rejects_unsupported():
     x = RNG.standard_normal((2, 3, 4, 5))
     for args in [(), (0, -1), (1, 2), (2, 3)]:
-        assert conv.Flatten(*args)(x).shape == tuple(torch.nn.Flatten(*args)(torch.tensor(x)).shape)
+        assert conv.Flatten(*args)(x).shape == tuple(
+            torch.nn.Flatten(*args)(torch.tensor(x)).shape
+        )
     with pytest.raises(ValueError, match="dilation"):
         conv.Conv2d.from_torch(torch.nn.Conv2d(1, 1, 3, dilation=2))
     with pytest.raises(ValueError, match="groups"):

@@ -1,4 +1,5 @@
 """Data generators: shapes, dtypes, balance, reproducibility, and the properties each set promises."""
+
 import numpy as np
 import pytest
 import torch
@@ -80,20 +81,30 @@ def test_digits_split():
     s = data.digits(seed=0)
     n = len(s.y_train) + len(s.y_val) + len(s.y_test)
     assert n == 1797
-    assert s.X_train.shape[1] == 64 and s.X_train.dtype == np.float64 and s.y_train.dtype == np.int64
+    assert (
+        s.X_train.shape[1] == 64
+        and s.X_train.dtype == np.float64
+        and s.y_train.dtype == np.int64
+    )
     assert 0.0 <= s.X_train.min() and s.X_train.max() == 1.0
     assert abs(len(s.y_test) / n - 0.15) < 0.01 and abs(len(s.y_val) / n - 0.15) < 0.01
     # stratified: each class keeps its share in every split (within 2 samples, two rounding steps;
     # a random split would be off by ~sqrt(125 * 0.3) ~ 6)
     for part in (s.y_train, s.y_val, s.y_test):
         counts = np.bincount(part, minlength=10)
-        full = np.bincount(np.concatenate([s.y_train, s.y_val, s.y_test])) * len(part) / n
+        full = (
+            np.bincount(np.concatenate([s.y_train, s.y_val, s.y_test])) * len(part) / n
+        )
         assert np.all(np.abs(counts - full) <= 2.0)
     # disjoint: no image appears in two splits (the bundled set has no exact duplicates across them)
     rows = lambda A: {a.tobytes() for a in A}
     assert not rows(s.X_train) & rows(s.X_test)
     img = data.digits(flatten=False, scale=False, val_size=0.0)
-    assert img.X_train.shape[1:] == (8, 8) and img.X_train.max() == 16.0 and len(img.y_val) == 0
+    assert (
+        img.X_train.shape[1:] == (8, 8)
+        and img.X_train.max() == 16.0
+        and len(img.y_val) == 0
+    )
     assert np.array_equal(data.digits(seed=1).y_test, data.digits(seed=1).y_test)
     with pytest.raises(ValueError):
         data.digits(val_size=0.5, test_size=0.5)
@@ -122,6 +133,8 @@ def test_batches_shuffle_is_seeded_and_works_on_torch():
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c) and not np.array_equal(a, y)
     tb = list(data.batches(torch.tensor(X), torch.tensor(y), 32))
-    assert [len(t[1]) for t in tb] == [32, 32, 32, 4] and isinstance(tb[0][0], torch.Tensor)
+    assert [len(t[1]) for t in tb] == [32, 32, 32, 4] and isinstance(
+        tb[0][0], torch.Tensor
+    )
     with pytest.raises(ValueError, match="100 != 99"):
         next(data.batches(X, y[:99], 4))

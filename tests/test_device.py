@@ -1,4 +1,5 @@
 """device(): the DLCOURSE_DEVICE switch, with and without a (simulated) GPU."""
+
 import numpy as np
 import pytest
 import torch
@@ -52,7 +53,9 @@ def test_invalid_value_named(monkeypatch):
 def test_to_device_structures(monkeypatch, no_gpu):
     monkeypatch.setenv("DLCOURSE_DEVICE", "cpu")
     arr = np.arange(3, dtype=np.float32)
-    out = to_device({"a": [torch.ones(2), arr], "b": (1, "x"), "m": torch.nn.Linear(2, 1)})
+    out = to_device(
+        {"a": [torch.ones(2), arr], "b": (1, "x"), "m": torch.nn.Linear(2, 1)}
+    )
     assert isinstance(out["a"][1], torch.Tensor) and out["a"][1].dtype == torch.float32
     assert out["a"][0].device.type == "cpu" and out["b"] == (1, "x")
     assert isinstance(out["m"], torch.nn.Linear)

@@ -1,4 +1,5 @@
 """dlcourse.fairness against hand-computed values and scikit-learn."""
+
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, precision_recall_curve
@@ -6,9 +7,9 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 from dlcourse import fairness as F
 
 #            group 0 (4 people)  | group 1 (6 people)
-Y_TRUE = np.array([1, 1, 0, 0,     1, 1, 1, 0, 0, 0])
-Y_PRED = np.array([1, 1, 1, 0,     1, 0, 0, 0, 0, 1])
-GROUP = np.array([0, 0, 0, 0,      1, 1, 1, 1, 1, 1])
+Y_TRUE = np.array([1, 1, 0, 0, 1, 1, 1, 0, 0, 0])
+Y_PRED = np.array([1, 1, 1, 0, 1, 0, 0, 0, 0, 1])
+GROUP = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
 
 
 def test_confusion_precision_recall_by_hand():
@@ -50,7 +51,9 @@ def test_precision_recall_curve_and_average_precision_match_sklearn():
     np.testing.assert_allclose(t, st[::-1][:n])
     np.testing.assert_allclose(p, sp[:-1][::-1][:n])
     np.testing.assert_allclose(r, sr[:-1][::-1][:n])
-    assert np.isclose(F.average_precision(y, scores), average_precision_score(y, scores))
+    assert np.isclose(
+        F.average_precision(y, scores), average_precision_score(y, scores)
+    )
     # by hand: scores 0.9 (pos), 0.8 (neg), 0.7 (pos): AP = 1 * 1/2 + 2/3 * 1/2
     assert np.isclose(F.average_precision([1, 0, 1], [0.9, 0.8, 0.7]), 0.5 + 1 / 3)
 
@@ -77,8 +80,13 @@ def test_reweighting_makes_cells_weighted_as_if_independent():
         gg = (r.random(300) < 0.3).astype(int)
         yy = (r.random(300) < np.where(gg == 1, 0.15, 0.55)).astype(int)
         ww = F.reweighting_weights(yy, gg)
-        gaps.append(np.sum(ww * yy * gg) / np.sum(ww * gg) - np.sum(ww * yy * (1 - gg)) / np.sum(ww * (1 - gg)))
+        gaps.append(
+            np.sum(ww * yy * gg) / np.sum(ww * gg)
+            - np.sum(ww * yy * (1 - gg)) / np.sum(ww * (1 - gg))
+        )
     assert np.allclose(gaps, 0)
     # hand value: g=[0,0,0,1], y=[1,1,0,0]: w(0,1) = (3/4)(2/4)/(2/4) = 3/4, w(0,0) = (3/4)(2/4)/(1/4) = 3/2,
     # w(1,0) = (1/4)(2/4)/(1/4) = 1/2
-    np.testing.assert_allclose(F.reweighting_weights([1, 1, 0, 0], [0, 0, 0, 1]), [0.75, 0.75, 1.5, 0.5])
+    np.testing.assert_allclose(
+        F.reweighting_weights([1, 1, 0, 0], [0, 0, 0, 1]), [0.75, 0.75, 1.5, 0.5]
+    )

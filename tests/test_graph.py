@@ -41,8 +41,16 @@ def test_every_node_is_drawn_with_op_value_and_grad():
     texts = _texts(fig)
     assert len(texts) == 7
     by_label = {t.split()[0]: t for t in texts}
-    assert "[*]" in by_label["L"] and "data -8" in by_label["L"] and "grad 1" in by_label["L"]
-    assert "[+]" in by_label["d"] and "data 4" in by_label["d"] and "grad -2" in by_label["d"]
+    assert (
+        "[*]" in by_label["L"]
+        and "data -8" in by_label["L"]
+        and "grad 1" in by_label["L"]
+    )
+    assert (
+        "[+]" in by_label["d"]
+        and "data 4" in by_label["d"]
+        and "grad -2" in by_label["d"]
+    )
     # dL/da = f·b = 6, dL/db = f·a = -4, dL/dc = f = -2, dL/df = d = 4
     assert "grad 6" in by_label["a"] and "grad -4" in by_label["b"]
     assert "grad -2" in by_label["c"] and "grad 4" in by_label["f"]
@@ -66,7 +74,7 @@ def test_layout_is_layered_left_to_right():
     pos = graph_layout(L)
     assert set(pos) == {L, a, b, c, d, e, f}
     for node in pos:
-        for parent in node._prev:
+        for parent in node.parents:
             assert pos[parent][0] < pos[node][0]
     assert pos[L][0] == max(col for col, _ in pos.values())
     # no two boxes in the same place
@@ -88,7 +96,9 @@ def test_twenty_node_graph_with_tensors_and_constants():
     fig = draw_graph(loss, title="MLP")
     texts = _texts(fig)
     assert len(texts) == len(pos)
-    assert any("shape (4, 3)" in t for t in texts)  # non-scalar value shown as its shape
+    assert any(
+        "shape (4, 3)" in t for t in texts
+    )  # non-scalar value shown as its shape
     assert any("grad ‖·‖=" in t for t in texts)  # non-scalar gradient shown by its norm
     assert any(t.startswith("x") and "[input]" in t for t in texts)
     fig.canvas.draw()  # renders without error

@@ -25,11 +25,17 @@ def test_drawn_area_matches_the_formula_at_any_rotation(kind, angle):
 
 def test_shapes_have_the_expected_symmetries():
     sq = draw_shape("square", 40, (20.0, 20.0), 10.0)
-    np.testing.assert_allclose(sq, draw_shape("square", 40, (20.0, 20.0), 10.0, np.pi / 2), atol=1e-9)
+    np.testing.assert_allclose(
+        sq, draw_shape("square", 40, (20.0, 20.0), 10.0, np.pi / 2), atol=1e-9
+    )
     tri = draw_shape("triangle", 40, (20.0, 20.0), 12.0)
-    np.testing.assert_allclose(tri, tri[:, ::-1], atol=1e-9)  # mirror-symmetric about the vertical
+    np.testing.assert_allclose(
+        tri, tri[:, ::-1], atol=1e-9
+    )  # mirror-symmetric about the vertical
     assert tri[:20].sum() < tri[20:].sum()  # one vertex up: more ink below the centre
-    np.testing.assert_allclose(tri, draw_shape("triangle", 40, (20.0, 20.0), 12.0, 2 * np.pi / 3), atol=1e-9)
+    np.testing.assert_allclose(
+        tri, draw_shape("triangle", 40, (20.0, 20.0), 12.0, 2 * np.pi / 3), atol=1e-9
+    )
 
 
 def test_shapes_output_contract():
@@ -48,7 +54,9 @@ def test_shapes_output_contract():
 
 def test_noise_free_shapes_lie_inside_the_frame_and_differ_by_class():
     X, y = shapes(80, size=28, noise=0.0, seed=1)
-    border = np.concatenate([X[:, 0, 0], X[:, 0, -1], X[:, 0, :, 0], X[:, 0, :, -1]], axis=1)
+    border = np.concatenate(
+        [X[:, 0, 0], X[:, 0, -1], X[:, 0, :, 0], X[:, 0, :, -1]], axis=1
+    )
     assert border.max() == 0.0
     assert (X.reshape(80, -1).sum(1) > 10).all()  # every image has a visible shape
     X_noisy, y_noisy = shapes(80, size=28, noise=0.2, seed=1)
@@ -70,8 +78,10 @@ def test_sample_photograph_gray_is_the_luminance_of_the_colour_image():
     gray = sample_photograph("china")
     assert rgb.shape == (427, 640, 3) and gray.shape == (427, 640)
     assert 0.0 <= gray.min() and gray.max() <= 1.0 and gray.std() > 0.1
-    np.testing.assert_allclose(gray[100, 200], 0.299 * rgb[100, 200, 0] + 0.587 * rgb[100, 200, 1]
-                               + 0.114 * rgb[100, 200, 2])
+    np.testing.assert_allclose(
+        gray[100, 200],
+        0.299 * rgb[100, 200, 0] + 0.587 * rgb[100, 200, 1] + 0.114 * rgb[100, 200, 2],
+    )
     assert sample_photograph("flower").shape == (427, 640)
     with pytest.raises(ValueError, match="unknown photograph"):
         sample_photograph("moon")

@@ -1,5 +1,6 @@
 """dlcourse.interpret: saliency against torch.autograd, integrated gradients' completeness,
 the quadrature rules, Spearman against scipy, cascading randomisation."""
+
 import numpy as np
 import pytest
 import torch
@@ -10,8 +11,12 @@ from dlcourse import interpret
 
 def _smooth_net(seed=0):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 8), torch.nn.Tanh(),
-                               torch.nn.Linear(8, 3)).double()
+    return torch.nn.Sequential(
+        torch.nn.Flatten(),
+        torch.nn.Linear(12, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 3),
+    ).double()
 
 
 def _x(n=5, seed=1):
@@ -23,7 +28,7 @@ def test_saliency_equals_torch_autograd():
     target = np.array([0, 2, 1, 1, 0])
     got = interpret.saliency(model, x, target, absolute=False)
     for i in range(len(x)):
-        xi = torch.tensor(x[i:i + 1], requires_grad=True)
+        xi = torch.tensor(x[i : i + 1], requires_grad=True)
         model(xi)[0, target[i]].backward()
         np.testing.assert_allclose(got[i], xi.grad[0].numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(interpret.saliency(model, x, target), np.abs(got))
@@ -31,7 +36,9 @@ def test_saliency_equals_torch_autograd():
 
 def test_saliency_single_target_and_eval_mode_restored():
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Dropout(0.5), torch.nn.Linear(6, 2)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 6), torch.nn.Dropout(0.5), torch.nn.Linear(6, 2)
+    ).double()
     model.train()
     x = _x(3).reshape(3, -1)[:, :4]
     a = interpret.saliency(model, x, 1)
@@ -48,7 +55,9 @@ def test_integrated_gradients_of_a_linear_model_is_exact():
     x = _x(4).reshape(4, -1)[:, :5]
     ig = interpret.integrated_gradients(model, x, 1, steps=1)
     w = model.weight.detach().numpy()[1]
-    np.testing.assert_allclose(ig, x * w, rtol=1e-12)  # IG = (x - 0) * gradient, exactly
+    np.testing.assert_allclose(
+        ig, x * w, rtol=1e-12
+    )  # IG = (x - 0) * gradient, exactly
 
 
 @pytest.mark.parametrize("baseline", [None, "one", "batch"])
@@ -59,7 +68,9 @@ def test_integrated_gradients_completeness(baseline):
     target = np.array([0, 1, 2, 0, 1, 2])
     ig = interpret.integrated_gradients(model, x, target, baseline=base, steps=32)
     x0 = np.zeros_like(x) if base is None else np.broadcast_to(base, x.shape)
-    diff = interpret.class_score(model, x, target) - interpret.class_score(model, x0, target)
+    diff = interpret.class_score(model, x, target) - interpret.class_score(
+        model, x0, target
+    )
     total = ig.reshape(len(x), -1).sum(1)
     assert np.all(np.abs(total - diff) <= 0.01 * np.abs(diff))
     # and the error shrinks like 1/steps^2 (trapezoid rule), so it is really an integral
@@ -71,31 +82,32 @@ def test_integrated_gradients_completeness(baseline):
 
 def test_integrated_gradients_matches_closed_form():
     """f(x) = sum(x^3) with baseline 0: IG_i = x_i * int_0^1 3 (a x_i)^2 da = x_i^3."""
+
     class Cube(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.dummy = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
 
         def forward(self, x):
-            return torch.stack([(x ** 3).sum(1), -(x ** 3).sum(1)], 1) + self.dummy
+            return torch.stack([(x**3).sum(1), -(x**3).sum(1)], 1) + self.dummy
 
     x = _x(3).reshape(3, -1)
     ig = interpret.integrated_gradients(Cube(), x, 0, steps=400)
-    np.testing.assert_allclose(ig, x ** 3, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ig, x**3, rtol=1e-4, atol=1e-6)
     ig_mid = interpret.integrated_gradients(Cube(), x, 0, steps=400, rule="midpoint")
-    np.testing.assert_allclose(ig_mid, x ** 3, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ig_mid, x**3, rtol=1e-4, atol=1e-6)
 
 
 def test_riemann_weights():
     a, w = interpret.riemann_weights(4)
-    np.testing.assert_allclose(a, [0, .25, .5, .75, 1])
-    np.testing.assert_allclose(w, [.125, .25, .25, .25, .125])
+    np.testing.assert_allclose(a, [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_allclose(w, [0.125, 0.25, 0.25, 0.25, 0.125])
     for rule, first in [("left", 0.0), ("right", 0.25), ("midpoint", 0.125)]:
         a, w = interpret.riemann_weights(4, rule)
         assert a[0] == first and len(a) == 4 and np.isclose(w.sum(), 1)
     # trapezoid integrates x^2 on [0, 1] with error 1/(6 n^2)
     a, w = interpret.riemann_weights(10)
-    assert abs(np.sum(w * a ** 2) - 1 / 3 - 1 / 600) < 1e-12
+    assert abs(np.sum(w * a**2) - 1 / 3 - 1 / 600) < 1e-12
     with pytest.raises(ValueError):
         interpret.riemann_weights(0)
     with pytest.raises(ValueError):

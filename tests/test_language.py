@@ -1,4 +1,5 @@
 """The Markov language's exact entropy rate against sampling, and the recall task's structure."""
+
 import numpy as np
 import pytest
 
@@ -9,7 +10,10 @@ from dlcourse.data.language import MarkovLanguage, long_range_task, recall_vocab
 def test_empirical_cross_entropy_converges_to_entropy_rate(vocab_size, order, seed):
     lang = MarkovLanguage(vocab_size, order, seed=seed)
     tokens = lang.sample(200_000, seed=7)
-    assert abs(lang.cross_entropy(tokens) - lang.entropy_rate()) < 0.01 * lang.entropy_rate()
+    assert (
+        abs(lang.cross_entropy(tokens) - lang.entropy_rate())
+        < 0.01 * lang.entropy_rate()
+    )
 
 
 def test_entropy_rate_is_conditional_entropy_from_counted_frequencies():
@@ -40,7 +44,7 @@ def test_stationary_distribution_is_stationary_and_matches_frequencies():
 def test_entropy_rate_bounds_and_sparsity():
     lang = MarkovLanguage(8, 2, seed=0, branching=3)
     assert ((lang.probs > 0).sum(axis=1) == 3).all()
-    assert 0 < lang.entropy_rate() < np.log(3)          # at most 3 choices per context
+    assert 0 < lang.entropy_rate() < np.log(3)  # at most 3 choices per context
     uniform = MarkovLanguage(8, 1, seed=0, branching=8, concentration=1e6)
     assert uniform.entropy_rate() == pytest.approx(np.log(8), rel=1e-4)
 
@@ -70,7 +74,7 @@ def test_long_range_task_answers_are_the_queried_values():
     assert X.shape == (500, 11) and y.shape == (500,) and X.dtype == np.int64
     assert X.max() < recall_vocab_size(16, 8) == 16 * 8 + 16
     keys, values = X[:, :10] // 8, X[:, :10] % 8
-    assert all(len(set(k)) == 10 for k in keys)          # distinct keys per sequence
+    assert all(len(set(k)) == 10 for k in keys)  # distinct keys per sequence
     queried = X[:, 10] - 16 * 8
     assert (queried >= 0).all()
     for k, v, q, target in zip(keys, values, queried, y):

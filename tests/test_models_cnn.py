@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from dlcourse.data import digits
-from dlcourse.models.cnn import LeNet, feature_maps, from_torch, shift_augment, train_classifier
+from dlcourse.models.cnn import LeNet, feature_maps, shift_augment, train_classifier
+from dlcourse.nn import from_torch
 from dlcourse.train import accuracy
 
 
@@ -21,16 +22,25 @@ def test_lenet5_sizes_and_parameter_count():
     model = LeNet(in_channels=1, n_classes=10, image_size=28)
     out = model(torch.zeros(2, 1, 28, 28))
     assert out.shape == (2, 10)
-    expected = (conv_params(1, 6, 5) + conv_params(6, 16, 5) + linear_params(16 * 7 * 7, 120)
-                + linear_params(120, 84) + linear_params(84, 10))
+    expected = (
+        conv_params(1, 6, 5)
+        + conv_params(6, 16, 5)
+        + linear_params(16 * 7 * 7, 120)
+        + linear_params(120, 84)
+        + linear_params(84, 10)
+    )
     assert sum(p.numel() for p in model.parameters()) == expected == 107_786
 
 
 def test_small_lenet_for_8x8_digits():
     model = LeNet(in_channels=3, n_classes=4, image_size=8, dropout=0.5)
     assert model(torch.zeros(5, 3, 8, 8)).shape == (5, 4)
-    expected = (conv_params(3, 32, 3) + conv_params(32, 64, 3) + linear_params(64 * 2 * 2, 128)
-                + linear_params(128, 4))
+    expected = (
+        conv_params(3, 32, 3)
+        + conv_params(32, 64, 3)
+        + linear_params(64 * 2 * 2, 128)
+        + linear_params(128, 4)
+    )
     assert sum(p.numel() for p in model.parameters()) == expected
     assert sum(isinstance(m, torch.nn.Dropout) for m in model) == 2
     with pytest.raises(ValueError, match="multiple of 4"):
@@ -53,7 +63,9 @@ def test_from_scratch_twin_agrees_with_pytorch_in_float64(image_size):
     with torch.no_grad():
         ref = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
-    assert sum(p.data.size for p in twin.parameters()) == sum(p.numel() for p in model.parameters())
+    assert sum(p.data.size for p in twin.parameters()) == sum(
+        p.numel() for p in model.parameters()
+    )
 
 
 def test_from_scratch_twin_gradients_agree_with_pytorch():
@@ -64,7 +76,9 @@ def test_from_scratch_twin_gradients_agree_with_pytorch():
     rng = np.random.default_rng(1)
     x, y = rng.random((3, 1, 8, 8)), np.array([1, 7, 3])
     cross_entropy(twin(x), y).backward()
-    torch.nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+    torch.nn.functional.cross_entropy(
+        model(torch.from_numpy(x)), torch.from_numpy(y)
+    ).backward()
     for ours, ref in zip(twin.parameters(), model.parameters()):
         np.testing.assert_allclose(ours.grad, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
 
@@ -72,8 +86,14 @@ def test_from_scratch_twin_gradients_agree_with_pytorch():
 def test_feature_maps_shapes_follow_the_layers():
     model = LeNet(image_size=28)
     maps = feature_maps(model, np.zeros((2, 1, 28, 28)))
-    assert [m.shape for _, m in maps[:6]] == [(2, 6, 28, 28), (2, 6, 28, 28), (2, 6, 14, 14),
-                                                (2, 16, 14, 14), (2, 16, 14, 14), (2, 16, 7, 7)]
+    assert [m.shape for _, m in maps[:6]] == [
+        (2, 6, 28, 28),
+        (2, 6, 28, 28),
+        (2, 6, 14, 14),
+        (2, 16, 14, 14),
+        (2, 16, 14, 14),
+        (2, 16, 7, 7),
+    ]
     assert maps[0][0] == "0: Conv2d" and maps[-1][1].shape == (2, 10)
     assert (maps[1][1] >= 0).all()
 
@@ -86,8 +106,12 @@ def test_shift_augment_is_a_zero_filled_translation():
     padded = np.pad(X.numpy(), ((0, 0), (0, 0), (2, 2), (2, 2)))
     seen = set()
     for k in range(50):
-        matches = [(dr, dc) for dr in range(5) for dc in range(5)
-                   if np.array_equal(out[k].numpy(), padded[k, :, dr:dr + 6, dc:dc + 7])]
+        matches = [
+            (dr, dc)
+            for dr in range(5)
+            for dc in range(5)
+            if np.array_equal(out[k].numpy(), padded[k, :, dr : dr + 6, dc : dc + 7])
+        ]
         assert matches, f"image {k} is not a shifted copy"
         seen.update(matches)
     assert len(seen) > 10  # many different shifts were drawn

@@ -1,4 +1,5 @@
 """dlcourse.models.rnn: shapes, agreement with the from-scratch layers, learning, generation."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,14 @@ import torch
 from dlcourse import rnn
 from dlcourse.data.sequences import adding_problem
 from dlcourse.data.text import CharVocab
-from dlcourse.models.rnn import CharLM, SequenceRegressor, char_lm_loss, mse, train_char_lm, train_regressor
+from dlcourse.models.rnn import (
+    CharLM,
+    SequenceRegressor,
+    char_lm_loss,
+    mse,
+    train_char_lm,
+    train_regressor,
+)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -29,7 +37,9 @@ def test_regressor_agrees_with_from_scratch_layer(cell, ours):
     layer = ours.from_torch(m.rnn)
     outputs, _ = layer(X)
     W, b = m.head.weight.detach().numpy(), m.head.bias.detach().numpy()
-    np.testing.assert_allclose(outputs.data[:, -1] @ W.T[:, 0] + b[0], ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        outputs.data[:, -1] @ W.T[:, 0] + b[0], ref, rtol=1e-10, atol=1e-12
+    )
 
 
 def test_lstm_learns_short_adding_problem_and_beats_baseline():
@@ -59,7 +69,9 @@ def test_char_lm_learns_and_generates():
     ids = vocab.encode(text)
     m = CharLM(len(vocab), hidden=32, cell="gru", embed=8, vocab=vocab, seed=0)
     start = char_lm_loss(m, ids, seq_len=20)
-    assert start == pytest.approx(np.log(len(vocab)), rel=0.2)      # near-uniform at initialisation
+    assert start == pytest.approx(
+        np.log(len(vocab)), rel=0.2
+    )  # near-uniform at initialisation
     train_char_lm(m, ids, steps=150, seq_len=20, batch_size=16, lr=1e-2, seed=0)
     assert char_lm_loss(m, ids, seq_len=20) < 0.3
     # a nearly greedy sample continues the pattern; sampling is seeded
@@ -72,7 +84,9 @@ def test_char_lm_learns_and_generates():
 
 def test_char_lm_forward_shapes_and_errors():
     m = CharLM(11, hidden=8, cell="lstm", embed=4, seed=0)
-    logits, (h, c) = m(torch.zeros(3, 5, dtype=torch.long, device=next(m.parameters()).device))
+    logits, (h, c) = m(
+        torch.zeros(3, 5, dtype=torch.long, device=next(m.parameters()).device)
+    )
     assert logits.shape == (3, 5, 11) and h.shape == (1, 3, 8)
     with pytest.raises(ValueError, match="needs CharLM"):
         m.generate("a", 3)

@@ -1,4 +1,5 @@
 """Encoder-decoder with attention (number -> words) and the LSTM classifier baseline."""
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -34,7 +35,7 @@ def test_attention_context_is_the_weighted_average_of_encoder_states():
     s = torch.randn(5, 3, model.hidden, dtype=torch.float64)
     context, w = model.attend(s, states, keep)
     q = model.query(s)
-    for n in range(5):                      # one example at a time, by the formula
+    for n in range(5):  # one example at a time, by the formula
         S = int(keep[n].sum())
         scores = q[n] @ states[n, :S].T / np.sqrt(model.hidden)
         ref = F.softmax(scores, dim=-1)
@@ -60,9 +61,13 @@ def test_seq2seq_learns_number_words():
     src, tgt = torch.as_tensor(train.src), torch.as_tensor(train.tgt)
     for _ in range(4):
         for i in range(0, len(src), 64):
-            logits = model(src[i:i + 64], tgt[i:i + 64, :-1])
-            loss = F.cross_entropy(logits.transpose(1, 2), tgt[i:i + 64, 1:], ignore_index=0)
-            opt.zero_grad(); loss.backward(); opt.step()
+            logits = model(src[i : i + 64], tgt[i : i + 64, :-1])
+            loss = F.cross_entropy(
+                logits.transpose(1, 2), tgt[i : i + 64, 1:], ignore_index=0
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     V = train.tgt_vocab
     small = number_to_words(200, seed=3, max_number=99)
     ids, _ = model.translate(small.src, V.bos_id, V.eos_id, max_len=small.tgt.shape[1])
@@ -75,12 +80,17 @@ def test_lstm_classifier_shapes_and_learns_a_short_recall():
     X, y = long_range_task(1500, length=2, seed=0, n_keys=4, n_values=4)
     model = LSTMClassifier(recall_vocab_size(4, 4), 4, embed=16, hidden=32)
     assert model(torch.as_tensor(X[:3])).shape == (3, 4)
-    assert model(torch.as_tensor(X[:3]).double()).shape == (3, 4)   # float ids (as fit passes them)
+    assert model(torch.as_tensor(X[:3]).double()).shape == (
+        3,
+        4,
+    )  # float ids (as fit passes them)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     for _ in range(15):
         for i in range(0, len(X), 64):
-            loss = F.cross_entropy(model(X[i:i + 64]), y[i:i + 64])
-            opt.zero_grad(); loss.backward(); opt.step()
+            loss = F.cross_entropy(model(X[i : i + 64]), y[i : i + 64])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     Xt, yt = long_range_task(300, length=2, seed=1, n_keys=4, n_values=4)
     assert (model(torch.as_tensor(Xt)).argmax(-1).numpy() == yt).mean() > 0.9

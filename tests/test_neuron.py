@@ -1,4 +1,5 @@
 """The perceptron rule: a hand-computed trace, convergence (Novikoff's bound) and XOR's failure."""
+
 import numpy as np
 import pytest
 
@@ -14,7 +15,9 @@ def test_neuron_weighted_sum():
     x, w = np.array([1.0, 3.0]), np.array([0.5, -2.0])
     assert neuron(x, w, 0.25) == 0.0
     assert neuron(x, w, 6.0) == 1.0
-    assert neuron(x, w, 0.25, activation=sigmoid) == pytest.approx(1 / (1 + np.exp(5.25)))
+    assert neuron(x, w, 0.25, activation=sigmoid) == pytest.approx(
+        1 / (1 + np.exp(5.25))
+    )
     np.testing.assert_array_equal(neuron(TRUTH, [1.0, 1.0], -1.5), AND)
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         neuron(np.ones(3), np.ones(2), 0.0)
@@ -78,7 +81,9 @@ def test_history_and_lr_scaling():
     w_last, b_last, _ = a.history[-1]
     np.testing.assert_array_equal(w_last, a.weights)
     assert b_last == a.bias
-    assert a.history[0][0] is not a.weights  # snapshots, not aliases of the live weights
+    assert (
+        a.history[0][0] is not a.weights
+    )  # snapshots, not aliases of the live weights
 
 
 def test_input_validation():

@@ -35,8 +35,12 @@ def assert_params_and_grads_equal(ours: nn.Module, twin: torch.nn.Module) -> Non
     assert [n for n, _ in ours_named] == [n for n, _ in twin_named]
     for (name, p), (_, tp) in zip(ours_named, twin_named):
         assert p.shape == tuple(tp.shape), name
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), atol=ATOL, rtol=0, err_msg=name)
-        np.testing.assert_allclose(p.grad, tp.grad.numpy(), atol=ATOL, rtol=1e-10, err_msg=name)
+        np.testing.assert_allclose(
+            p.data, tp.detach().numpy(), atol=ATOL, rtol=0, err_msg=name
+        )
+        np.testing.assert_allclose(
+            p.grad, tp.grad.numpy(), atol=ATOL, rtol=1e-10, err_msg=name
+        )
 
 
 # ----------------------------------------------------------------------------- Linear
@@ -62,7 +66,9 @@ def test_linear_from_float32_torch_copies_as_float64():
     twin = torch.nn.Linear(3, 2)
     ours = nn.Linear.from_torch(twin)
     assert ours.weight.dtype == np.float64
-    np.testing.assert_array_equal(ours.weight.data, twin.weight.detach().double().numpy())
+    np.testing.assert_array_equal(
+        ours.weight.data, twin.weight.detach().double().numpy()
+    )
     ours.weight.data[0, 0] = 123.0  # a copy: torch's weight is untouched
     assert twin.weight[0, 0].item() != 123.0
 
@@ -85,8 +91,12 @@ def test_linear_default_init_is_torch_default():
         assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound / math.sqrt(3)
     assert np.abs(ours.bias.data).max() <= bound
     # Seeded: same seed, same weights; another seed, other weights.
-    np.testing.assert_array_equal(nn.Linear(4, 3, rng=7).weight.data, nn.Linear(4, 3, rng=7).weight.data)
-    assert not np.array_equal(nn.Linear(4, 3, rng=7).weight.data, nn.Linear(4, 3, rng=8).weight.data)
+    np.testing.assert_array_equal(
+        nn.Linear(4, 3, rng=7).weight.data, nn.Linear(4, 3, rng=7).weight.data
+    )
+    assert not np.array_equal(
+        nn.Linear(4, 3, rng=7).weight.data, nn.Linear(4, 3, rng=8).weight.data
+    )
 
 
 def test_linear_accepts_plain_arrays_and_keeps_float32():
@@ -113,7 +123,9 @@ def test_activation_modules_match_torch(twin):
     ours = nn.from_torch(twin)
     assert type(ours).__name__ == type(twin).__name__
     # Include exact zeros: the kink's one-sided derivative must match torch's choice.
-    x = np.concatenate([np.linspace(-6, 6, 97), [0.0, -0.0, 1e-9, -1e-9, 30.0, -30.0]]).reshape(-1, 1)
+    x = np.concatenate(
+        [np.linspace(-6, 6, 97), [0.0, -0.0, 1e-9, -1e-9, 30.0, -30.0]]
+    ).reshape(-1, 1)
     upstream = np.random.default_rng(0).normal(size=x.shape)
     out, gx = run_ours(ours, x, upstream)
     t_out, t_gx = run_torch(twin, x, upstream)
@@ -124,11 +136,16 @@ def test_activation_modules_match_torch(twin):
 def test_sequential_from_torch_matches_outputs_and_all_gradients():
     torch.manual_seed(1)
     twin = torch.nn.Sequential(
-        torch.nn.Linear(6, 16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 16), torch.nn.Tanh(),
-        torch.nn.Linear(16, 12), torch.nn.GELU(),
-        torch.nn.Linear(12, 8), torch.nn.LeakyReLU(0.1),
-        torch.nn.Linear(8, 8), torch.nn.Sigmoid(),
+        torch.nn.Linear(6, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 16),
+        torch.nn.Tanh(),
+        torch.nn.Linear(16, 12),
+        torch.nn.GELU(),
+        torch.nn.Linear(12, 8),
+        torch.nn.LeakyReLU(0.1),
+        torch.nn.Linear(8, 8),
+        torch.nn.Sigmoid(),
         torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Identity()),
     ).double()
     ours = nn.Sequential.from_torch(twin)
@@ -143,8 +160,8 @@ def test_sequential_from_torch_matches_outputs_and_all_gradients():
 
 
 def test_from_torch_rejects_unknown_modules():
-    with pytest.raises(TypeError, match="Conv2d"):
-        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3)))
+    with pytest.raises(TypeError, match="GRU; supported: Conv2d, .*Linear"):
+        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.GRU(1, 1)))
 
 
 def test_sequential_indexing_and_iteration():
@@ -186,8 +203,15 @@ def test_parameters_found_in_attributes_and_lists():
 
     net = Net()
     names = [n for n, _ in net.named_parameters()]
-    assert names == ["scale", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
-                     "blocks.1.bias", "head.weight", "head.bias"]
+    assert names == [
+        "scale",
+        "blocks.0.weight",
+        "blocks.0.bias",
+        "blocks.1.weight",
+        "blocks.1.bias",
+        "head.weight",
+        "head.bias",
+    ]
     out = net(np.ones((2, 3))).sum()
     out.backward()
     assert all(p.grad is not None for p in net.parameters())
@@ -196,7 +220,9 @@ def test_parameters_found_in_attributes_and_lists():
 
 
 def test_train_eval_propagate_to_nested_modules():
-    model = nn.Sequential(nn.Linear(2, 2, rng=0), nn.Sequential(nn.Dropout(0.5), nn.ReLU()))
+    model = nn.Sequential(
+        nn.Linear(2, 2, rng=0), nn.Sequential(nn.Dropout(0.5), nn.ReLU())
+    )
     assert all(m.training for m in model.modules())
     assert model.eval() is model
     assert len(model.modules()) == 5 and not any(m.training for m in model.modules())
@@ -243,7 +269,9 @@ def test_mlp_structure_seed_and_torch_parameter_count():
     mlp = nn.MLP([64, 128, 32, 10], activation="tanh", dropout=0.1, seed=0)
     kinds = [type(m).__name__ for m in mlp]
     assert kinds == ["Linear", "Tanh", "Dropout", "Linear", "Tanh", "Dropout", "Linear"]
-    twin = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.Linear(128, 32), torch.nn.Linear(32, 10))
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(64, 128), torch.nn.Linear(128, 32), torch.nn.Linear(32, 10)
+    )
     assert mlp.num_parameters() == sum(p.numel() for p in twin.parameters())
     again = nn.MLP([64, 128, 32, 10], activation="tanh", dropout=0.1, seed=0)
     for p, q in zip(mlp.parameters(), again.parameters()):
@@ -276,11 +304,20 @@ def test_fans_and_gains_match_torch():
     for shape in [(3, 7), (16, 3, 5, 5), (8, 4, 3)]:
         expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
         assert init.calculate_fan_in_and_fan_out(np.empty(shape)) == expected
-    for name, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None),
-                        ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", math.sqrt(5)),
-                        ("selu", None), ("conv2d", None)]:
+    for name, param in [
+        ("linear", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", math.sqrt(5)),
+        ("selu", None),
+        ("conv2d", None),
+    ]:
         assert init.calculate_gain(name, param) == pytest.approx(
-            torch.nn.init.calculate_gain(name, param), rel=1e-12)
+            torch.nn.init.calculate_gain(name, param), rel=1e-12
+        )
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(np.zeros(5))
 
@@ -293,23 +330,35 @@ def test_xavier_formulas(gain):
     bound = math.sqrt(3) * std
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.999 * bound
     assert empirical_std_close(w, std)
-    assert empirical_std_close(init.xavier_normal_(np.empty(SHAPE), gain=gain, rng=0), std)
+    assert empirical_std_close(
+        init.xavier_normal_(np.empty(SHAPE), gain=gain, rng=0), std
+    )
     # torch's own draws obey the same formula
-    assert empirical_std_close(torch.nn.init.xavier_normal_(torch.empty(SHAPE), gain=gain).numpy(), std)
+    assert empirical_std_close(
+        torch.nn.init.xavier_normal_(torch.empty(SHAPE), gain=gain).numpy(), std
+    )
 
 
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
-@pytest.mark.parametrize("nonlinearity, a", [("relu", 0.0), ("leaky_relu", 0.0), ("leaky_relu", 0.2)])
+@pytest.mark.parametrize(
+    "nonlinearity, a", [("relu", 0.0), ("leaky_relu", 0.0), ("leaky_relu", 0.2)]
+)
 def test_kaiming_formulas(mode, nonlinearity, a):
     fan = SHAPE[1] if mode == "fan_in" else SHAPE[0]
     std = math.sqrt(2 / (1 + a**2)) / math.sqrt(fan)  # He et al. (2015)
-    w = init.kaiming_uniform_(Tensor(np.empty(SHAPE)), a=a, mode=mode, nonlinearity=nonlinearity, rng=0)
+    w = init.kaiming_uniform_(
+        Tensor(np.empty(SHAPE)), a=a, mode=mode, nonlinearity=nonlinearity, rng=0
+    )
     bound = math.sqrt(3) * std
     assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.999 * bound
     assert empirical_std_close(w.data, std)
-    wn = init.kaiming_normal_(np.empty(SHAPE), a=a, mode=mode, nonlinearity=nonlinearity, rng=0)
+    wn = init.kaiming_normal_(
+        np.empty(SHAPE), a=a, mode=mode, nonlinearity=nonlinearity, rng=0
+    )
     assert empirical_std_close(wn, std)
-    tw = torch.nn.init.kaiming_normal_(torch.empty(SHAPE), a=a, mode=mode, nonlinearity=nonlinearity)
+    tw = torch.nn.init.kaiming_normal_(
+        torch.empty(SHAPE), a=a, mode=mode, nonlinearity=nonlinearity
+    )
     assert empirical_std_close(tw.numpy(), std)
 
 

@@ -20,12 +20,18 @@ def committed_notebooks() -> list[Path]:
     """Notebooks tracked by git (all notebooks on disk when this is not a git checkout)."""
     try:
         out = subprocess.run(
-            ["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True
+            ["git", "ls-files", "*.ipynb"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         out = []
     paths = [ROOT / p for p in out if (ROOT / p).is_file()]
-    return paths or sorted(ROOT.glob("book/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
+    return paths or sorted(ROOT.glob("book/*.ipynb")) + sorted(
+        ROOT.glob("exercises/*.ipynb")
+    )
 
 
 def toc_files() -> list[str]:
@@ -50,9 +56,12 @@ def test_committed_without_outputs(path):
     dirty = [
         i
         for i, cell in enumerate(nb["cells"])
-        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
+        if cell["cell_type"] == "code"
+        and (cell.get("outputs") or cell.get("execution_count"))
     ]
-    assert not dirty, f"{_name(path)}: cells {dirty} hold outputs; run `make strip` (nbstripout)"
+    assert not dirty, (
+        f"{_name(path)}: cells {dirty} hold outputs; run `make strip` (nbstripout)"
+    )
 
 
 @pytest.mark.parametrize("path", committed_notebooks(), ids=_name)
@@ -63,10 +72,14 @@ def test_python_kernel(path):
 
 def test_toc_lists_existing_files_and_every_chapter():
     for file in toc_files():
-        assert (ROOT / f"{file}.ipynb").is_file() or (ROOT / f"{file}.md").is_file(), file
+        assert (ROOT / f"{file}.ipynb").is_file() or (ROOT / f"{file}.md").is_file(), (
+            file
+        )
     listed = {ROOT / f"{f}.ipynb" for f in toc_files()}
     unlisted = [p for p in sorted(ROOT.glob("book/*.ipynb")) if p not in listed]
-    assert not unlisted, f"notebooks missing from _toc.yml (they would not be built): {unlisted}"
+    assert not unlisted, (
+        f"notebooks missing from _toc.yml (they would not be built): {unlisted}"
+    )
 
 
 SHOW_SOURCE = re.compile(r"^from (\S+) import (\w+)\s+show_source\(([\w.]+)\)\s*$")
@@ -81,37 +94,53 @@ def test_chapter_shape(path):
     )
     h1 = [line for line in markdown.splitlines() if re.match(r"^# \S", line)]
     assert len(h1) == 1, f"{_name(path)}: expected one H1 title, found {h1}"
-    assert re.search(r"^\(chap-[a-z-]+\)=\s*$", markdown, re.M), f"{_name(path)}: no (chap-…)= label"
+    assert re.search(r"^\(chap-[a-z-]+\)=\s*$", markdown, re.M), (
+        f"{_name(path)}: no (chap-…)= label"
+    )
     # Jupyter and Colab show a {literalinclude} as its raw options: the code would be lost there.
-    assert "{literalinclude}" not in markdown, f"{_name(path)}: use a show_source cell instead"
+    assert "{literalinclude}" not in markdown, (
+        f"{_name(path)}: use a show_source cell instead"
+    )
     shown = []
     for cell in nb["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] != "code" or "show_source(" not in source:
             continue
         match = SHOW_SOURCE.match(source)
-        assert match, f"{_name(path)}: a show_source cell should be `from M import X` + `show_source(X...)`"
+        assert match, (
+            f"{_name(path)}: a show_source cell should be `from M import X` + `show_source(X...)`"
+        )
         assert "remove-input" in cell["metadata"].get("tags", []), (
             f"{_name(path)}: the book shows the code, not the cell that fetches it (tag remove-input)"
         )
         module, name, target = match.groups()
         obj = importlib.import_module(module)
         for part in target.split("."):
-            obj = getattr(obj, part)  # an AttributeError names a target that no longer exists
+            obj = getattr(
+                obj, part
+            )  # an AttributeError names a target that no longer exists
         shown.append(target)
     assert shown, f"{_name(path)}: shows none of the package's code"
 
 
 def test_setup_cells_match_the_config():
     """Every chapter and exercise starts with the set-up cell made from _config.yml."""
-    spec = importlib.util.spec_from_file_location("sync_notebooks", ROOT / "scripts" / "sync_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "sync_notebooks", ROOT / "scripts" / "sync_notebooks.py"
+    )
     sync = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sync)
     stale = sync.out_of_date()
-    assert not stale, f"run `python scripts/sync_notebooks.py`: {[_name(p) for p in stale]}"
+    assert not stale, (
+        f"run `python scripts/sync_notebooks.py`: {[_name(p) for p in stale]}"
+    )
     setup = sync.setup_source()
     for path in sync.notebooks():
-        first_code = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
-        assert "".join(first_code["source"]) == setup, f"{_name(path)}: the set-up cell is not first"
+        first_code = next(
+            c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+        )
+        assert "".join(first_code["source"]) == setup, (
+            f"{_name(path)}: the set-up cell is not first"
+        )
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     assert f"git+{url}" in setup

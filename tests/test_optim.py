@@ -60,8 +60,11 @@ def test_trajectory_matches_torch_on_nonconvex_function(ours_cls, torch_cls, kwa
         ref.zero_grad()
         objective(tp, tq).backward()
         ref.step()
-        worst = max(worst, np.abs(p.data - tp.detach().numpy()).max(),
-                    np.abs(q.data - tq.detach().numpy()).max())
+        worst = max(
+            worst,
+            np.abs(p.data - tp.detach().numpy()).max(),
+            np.abs(q.data - tq.detach().numpy()).max(),
+        )
     assert worst < 1e-6
     # It actually moved (a no-op optimiser must not pass) and in place.
     assert np.abs(p.data - p0).max() > 1e-3
@@ -97,14 +100,20 @@ def test_small_mlp_training_matches_torch(ours_cls, torch_cls, kwargs):
 
     torch.manual_seed(0)
     twin = torch.nn.Sequential(
-        torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+        torch.nn.Linear(5, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 8),
+        torch.nn.ReLU(),
         torch.nn.Linear(8, 3),
     ).double()
     model = nn.Sequential.from_torch(twin)
     rng = np.random.default_rng(1)
     X, Y = rng.normal(size=(32, 5)), rng.normal(size=(32, 3))
     tX, tY = torch.tensor(X), torch.tensor(Y)
-    ours, ref = ours_cls(model.parameters(), **kwargs), torch_cls(twin.parameters(), **kwargs)
+    ours, ref = (
+        ours_cls(model.parameters(), **kwargs),
+        torch_cls(twin.parameters(), **kwargs),
+    )
     initial_loss = ((twin(tX) - tY) ** 2).mean().item()
     for _ in range(STEPS):
         ours.zero_grad()

@@ -48,7 +48,9 @@ def markdown_of(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     nb = json.loads(path.read_text(encoding="utf-8"))
     return "\n\n".join(
-        "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"
+        "".join(cell["source"])
+        for cell in nb["cells"]
+        if cell["cell_type"] == "markdown"
     )
 
 
@@ -113,8 +115,13 @@ def test_parsers_see_what_is_there():
     """The extractors find roles in synthetic text (so the checks below cannot pass vacuously)."""
     text = "see {cite:t}`a2000` and {cite:p}`b2001{eq. 1},{see}c2002` or {cite}`d2003`"
     assert cite_keys(text) == ["a2000", "b2001", "c2002", "d2003"]
-    assert term_targets("a **{term}`weights <weight>`** and {term}`bias`") == ["weight", "bias"]
-    entries = glossary_entries("```{glossary}\n:sorted:\n\nMLP\nmlp net\n  A net.\n  More.\n\nb\n  B.\n```")
+    assert term_targets("a **{term}`weights <weight>`** and {term}`bias`") == [
+        "weight",
+        "bias",
+    ]
+    entries = glossary_entries(
+        "```{glossary}\n:sorted:\n\nMLP\nmlp net\n  A net.\n  More.\n\nb\n  B.\n```"
+    )
     assert entries == [(["MLP", "mlp net"], "A net. More."), (["b"], "B.")]
 
 
@@ -140,7 +147,9 @@ def test_config_loads_the_bibliography():
 
 
 def test_one_bibliography_for_the_whole_book():
-    pages = [f for f, text in PAGES.items() if re.search(r"^```\{bibliography\}", text, re.M)]
+    pages = [
+        f for f, text in PAGES.items() if re.search(r"^```\{bibliography\}", text, re.M)
+    ]
     assert pages == ["book/references"]
 
 
@@ -158,7 +167,9 @@ def test_every_bib_entry_is_cited():
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_term_has_a_glossary_entry(page):
-    missing = sorted({t for t in term_targets(PAGES[page]) if t.lower() not in GLOSSARY_TERMS})
+    missing = sorted(
+        {t for t in term_targets(PAGES[page]) if t.lower() not in GLOSSARY_TERMS}
+    )
     assert not missing, f"{page} links terms the glossary does not define: {missing}"
 
 
@@ -167,11 +178,15 @@ def test_glossary_entries_are_unique_and_say_where_they_are_introduced():
     assert not duplicates, f"glossary terms defined twice: {duplicates}"
     labels = set(re.findall(r"^\((chap-[a-z-]+)\)=", "\n".join(PAGES.values()), re.M))
     for terms, definition in GLOSSARY:
-        assert 20 <= len(definition) <= 600, f"{terms}: definition of {len(definition)} characters"
+        assert 20 <= len(definition) <= 600, (
+            f"{terms}: definition of {len(definition)} characters"
+        )
         chapters = [r for r in REF_ROLE.findall(definition) if r.startswith("chap-")]
         assert chapters, f"glossary entry {terms} names no chapter"
         unknown = [c for c in chapters if c not in labels and c != "chap-applications"]
-        assert not unknown, f"glossary entry {terms} refers to unknown chapters {unknown}"
+        assert not unknown, (
+            f"glossary entry {terms} refers to unknown chapters {unknown}"
+        )
 
 
 def test_chapters_link_their_defining_terms():
@@ -183,7 +198,9 @@ def test_chapters_link_their_defining_terms():
         terms = [t.lower() for t in term_targets(text)]
         assert 3 <= len(terms) <= 12, f"{page} links {len(terms)} glossary terms"
         for t in terms:
-            assert t not in seen or seen[t] == page, f"{t!r} linked in {seen.get(t)} and {page}"
+            assert t not in seen or seen[t] == page, (
+                f"{t!r} linked in {seen.get(t)} and {page}"
+            )
             seen[t] = page
 
 
@@ -191,8 +208,20 @@ def test_notation_page_has_the_core_symbols():
     text = markdown_of(BOOK / "notation.md")
     rows = [line for line in text.splitlines() if line.startswith("| $")]
     assert len(rows) >= 40
-    for symbol in [r"\mathbf{x}", r"\mathbf{w}", r"$b$", "$W", r"\mathbf{h}", r"\hat y", "$L$",
-                   r"\eta", r"\nabla L", r"\sigma(z)", r"\odot", r"\operatorname{softmax}"]:
+    for symbol in [
+        r"\mathbf{x}",
+        r"\mathbf{w}",
+        r"$b$",
+        "$W",
+        r"\mathbf{h}",
+        r"\hat y",
+        "$L$",
+        r"\eta",
+        r"\nabla L",
+        r"\sigma(z)",
+        r"\odot",
+        r"\operatorname{softmax}",
+    ]:
         assert symbol in text, f"notation page lacks {symbol}"
 
 
@@ -203,6 +232,9 @@ def test_next_maps_every_chapter():
         if not re.match(r"book/\d\d_", file):
             continue
         path = source_of(file)
-        label = (re.search(r"^\((chap-[a-z-]+)\)=", markdown_of(path), re.M).group(1)
-                 if path else "chap-applications")
+        label = (
+            re.search(r"^\((chap-[a-z-]+)\)=", markdown_of(path), re.M).group(1)
+            if path
+            else "chap-applications"
+        )
         assert label in linked, f"'Where to go next' does not link {file} ({label})"

@@ -1,4 +1,5 @@
 """Linear regions: Zaslavsky's bound for one layer, the 2^depth sawtooth, model kinds agree."""
+
 import itertools
 
 import matplotlib
@@ -10,8 +11,13 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from dlcourse import nn  # noqa: E402
-from dlcourse.regions import (activation_patterns, count_linear_regions, plot_linear_regions,  # noqa: E402
-                              sawtooth_layers, zaslavsky_bound)
+from dlcourse.regions import (
+    activation_patterns,
+    count_linear_regions,
+    plot_linear_regions,  # noqa: E402
+    sawtooth_layers,
+    zaslavsky_bound,
+)
 
 
 def _layer(n, seed):
@@ -20,9 +26,15 @@ def _layer(n, seed):
 
 
 def _window_around_intersections(W, b, margin=1.0):
-    pts = [np.linalg.solve(W[[i, j]], -b[[i, j]]) for i, j in itertools.combinations(range(len(W)), 2)]
+    pts = [
+        np.linalg.solve(W[[i, j]], -b[[i, j]])
+        for i, j in itertools.combinations(range(len(W)), 2)
+    ]
     pts = np.array(pts)
-    return (pts[:, 0].min() - margin, pts[:, 0].max() + margin), (pts[:, 1].min() - margin, pts[:, 1].max() + margin)
+    return (pts[:, 0].min() - margin, pts[:, 0].max() + margin), (
+        pts[:, 1].min() - margin,
+        pts[:, 1].max() + margin,
+    )
 
 
 def test_zaslavsky_formula():
@@ -38,7 +50,9 @@ def test_one_layer_reaches_zaslavsky_bound_when_window_holds_all_crossings(n, se
         xlim = ylim = (-5.0, 5.0)
     else:
         xlim, ylim = _window_around_intersections(W, b)
-    assert count_linear_regions([(W, b)], xlim, ylim, resolution=1200) == zaslavsky_bound(n)
+    assert count_linear_regions(
+        [(W, b)], xlim, ylim, resolution=1200
+    ) == zaslavsky_bound(n)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -46,18 +60,24 @@ def test_one_layer_never_exceeds_bound(seed):
     n = 2 + seed
     W, b = _layer(n, 100 + seed)
     for window in [(-1, 1), (-5, 5), (-50, 50)]:
-        assert count_linear_regions([(W, b)], window, window, resolution=300) <= zaslavsky_bound(n)
+        assert count_linear_regions(
+            [(W, b)], window, window, resolution=300
+        ) <= zaslavsky_bound(n)
 
 
 def test_parallel_lines_give_fewer_regions():
-    W = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])  # three vertical lines x = 0.5, 0, -0.5
+    W = np.array(
+        [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+    )  # three vertical lines x = 0.5, 0, -0.5
     b = np.array([-0.5, 0.0, 0.5])
     assert count_linear_regions([(W, b)], resolution=301) == 4 < zaslavsky_bound(3)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 5, 8, 10])
 def test_sawtooth_has_two_to_the_depth_regions(depth):
-    count = count_linear_regions(sawtooth_layers(depth), (1e-4, 1 - 1e-4), (0, 1), resolution=(3000, 3))
+    count = count_linear_regions(
+        sawtooth_layers(depth), (1e-4, 1 - 1e-4), (0, 1), resolution=(3000, 3)
+    )
     assert count == 2**depth
 
 
@@ -75,10 +95,17 @@ def test_depth_beats_width_at_equal_parameters_for_the_best_weights():
 
 def test_model_kinds_agree_and_output_layer_is_ignored():
     torch.manual_seed(0)
-    t = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.ReLU(), torch.nn.Linear(6, 5), torch.nn.ReLU(),
-                            torch.nn.Linear(5, 1)).double()
-    pairs = [(t[0].weight.detach().numpy(), t[0].bias.detach().numpy()),
-             (t[2].weight.detach().numpy(), t[2].bias.detach().numpy())]
+    t = torch.nn.Sequential(
+        torch.nn.Linear(2, 6),
+        torch.nn.ReLU(),
+        torch.nn.Linear(6, 5),
+        torch.nn.ReLU(),
+        torch.nn.Linear(5, 1),
+    ).double()
+    pairs = [
+        (t[0].weight.detach().numpy(), t[0].bias.detach().numpy()),
+        (t[2].weight.detach().numpy(), t[2].bias.detach().numpy()),
+    ]
     ours = nn.Sequential.from_torch(t)
     counts = {count_linear_regions(m, (-3, 3), (-3, 3), 300) for m in (t, pairs, ours)}
     assert len(counts) == 1 and counts.pop() > 1
@@ -88,8 +115,12 @@ def test_model_kinds_agree_and_output_layer_is_ignored():
         z1 = t[0](torch.tensor(pts)).numpy()
     np.testing.assert_array_equal(activation_patterns(t, pts)[:, :6], z1 > 0)
     # LeakyReLU has the same kinks, hence the same regions
-    leaky = torch.nn.Sequential(t[0], torch.nn.LeakyReLU(), t[2], torch.nn.LeakyReLU(), t[4])
-    assert count_linear_regions(leaky, (-3, 3), (-3, 3), 300) == count_linear_regions(t, (-3, 3), (-3, 3), 300)
+    leaky = torch.nn.Sequential(
+        t[0], torch.nn.LeakyReLU(), t[2], torch.nn.LeakyReLU(), t[4]
+    )
+    assert count_linear_regions(leaky, (-3, 3), (-3, 3), 300) == count_linear_regions(
+        t, (-3, 3), (-3, 3), 300
+    )
 
 
 def test_bad_models():
@@ -97,7 +128,9 @@ def test_bad_models():
         count_linear_regions(nn.MLP([2, 4, 1], activation="tanh"))
     with pytest.raises(ValueError, match=r"\(4, 3\)"):
         count_linear_regions(nn.MLP([3, 4, 1]))
-    assert count_linear_regions(torch.nn.Linear(2, 3)) == 1  # no hidden ReLU: one affine map
+    assert (
+        count_linear_regions(torch.nn.Linear(2, 3)) == 1
+    )  # no hidden ReLU: one affine map
 
 
 def test_plot_linear_regions():

@@ -1,11 +1,19 @@
 """dlcourse.data.sequences: the adding problem's statistics, copy/reverse, number-to-words and Vocab."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dlcourse.data.sequences import (ADDING_BASELINE_MSE, Vocab, adding_problem, copy_task,
-                                     number_to_words, reverse_task, spell_number)
+from dlcourse.data.sequences import (
+    ADDING_BASELINE_MSE,
+    Vocab,
+    adding_problem,
+    copy_task,
+    number_to_words,
+    reverse_task,
+    spell_number,
+)
 
 
 def test_adding_problem_shapes_markers_and_targets():
@@ -25,7 +33,11 @@ def test_adding_problem_shapes_markers_and_targets():
 
 
 def test_adding_problem_is_seeded():
-    a, b, c = adding_problem(20, 10, seed=1), adding_problem(20, 10, seed=1), adding_problem(20, 10, seed=2)
+    a, b, c = (
+        adding_problem(20, 10, seed=1),
+        adding_problem(20, 10, seed=1),
+        adding_problem(20, 10, seed=2),
+    )
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[0], c[0])
 
@@ -55,12 +67,23 @@ def test_copy_and_reverse_tasks():
         assert list(R[k]) == list(reversed(list(X[k])))
 
 
-@pytest.mark.parametrize("k, words", [
-    (0, "zero"), (7, "seven"), (13, "thirteen"), (20, "twenty"), (42, "forty two"),
-    (100, "one hundred"), (110, "one hundred ten"), (342, "three hundred forty two"),
-    (999, "nine hundred ninety nine"), (1000, "one thousand"),
-    (12_005, "twelve thousand five"), (999_999, "nine hundred ninety nine thousand nine hundred ninety nine"),
-])
+@pytest.mark.parametrize(
+    "k, words",
+    [
+        (0, "zero"),
+        (7, "seven"),
+        (13, "thirteen"),
+        (20, "twenty"),
+        (42, "forty two"),
+        (100, "one hundred"),
+        (110, "one hundred ten"),
+        (342, "three hundred forty two"),
+        (999, "nine hundred ninety nine"),
+        (1000, "one thousand"),
+        (12_005, "twelve thousand five"),
+        (999_999, "nine hundred ninety nine thousand nine hundred ninety nine"),
+    ],
+)
 def test_spell_number(k, words):
     assert spell_number(k) == words
 
@@ -71,7 +94,7 @@ def test_vocab_roundtrip_padding_and_specials():
     ids = v.encode("cab", bos=True, eos=True)
     assert ids == [1, 5, 3, 4, 2]
     assert v.decode(ids) == "cab"
-    assert v.decode([5, 2, 3]) == "c"          # stops at <eos>
+    assert v.decode([5, 2, 3]) == "c"  # stops at <eos>
     padded = v.pad([[3], [3, 4, 5]])
     np.testing.assert_array_equal(padded, [[3, 0, 0], [3, 4, 5]])
     with pytest.raises(KeyError, match="'z'"):
@@ -93,5 +116,8 @@ def test_number_to_words_pairs():
         assert data.tgt_vocab.decode(data.tgt[k]) == data.words[k]
     # the vocabularies do not depend on the sample, and the padding is the longest word + bos/eos
     other = number_to_words(5, seed=9)
-    assert other.tgt_vocab.itos == data.tgt_vocab.itos and other.tgt.shape[1] == data.tgt.shape[1]
+    assert (
+        other.tgt_vocab.itos == data.tgt_vocab.itos
+        and other.tgt.shape[1] == data.tgt.shape[1]
+    )
     assert data.tgt.shape[1] == len("seven hundred seventy seven") + 2

@@ -61,7 +61,11 @@ def test_every_internal_link_and_anchor_resolves():
             if url.scheme or link.startswith(("//", "mailto:", "javascript:", "data:")):
                 continue  # external: launch buttons, the repository (not reachable offline)
             target_path, fragment = urldefrag(link)
-            target = (page.parent / unquote(target_path.split("?")[0])).resolve() if target_path else page
+            target = (
+                (page.parent / unquote(target_path.split("?")[0])).resolve()
+                if target_path
+                else page
+            )
             checked += 1
             if target.is_dir():
                 target = target / "index.html"
@@ -71,25 +75,40 @@ def test_every_internal_link_and_anchor_resolves():
             if fragment and target.suffix == ".html":
                 ids = parsed[target].ids if target in parsed else _parse(target).ids
                 if unquote(fragment) not in ids:
-                    broken.append(f"{page.relative_to(HTML)}: {link} (no anchor #{fragment})")
+                    broken.append(
+                        f"{page.relative_to(HTML)}: {link} (no anchor #{fragment})"
+                    )
     assert checked > 500, f"only {checked} internal links found: is the book built?"
-    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:50])
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(
+        broken[:50]
+    )
 
 
 def test_launch_buttons_open_the_right_notebooks():
     """Each chapter's Colab and Binder buttons open that chapter's notebook, and its exercise links
     open the student copy of its exercises; every notebook they name is in the repository."""
-    pages = [p for p in _built_pages() if p.parent.name == "book" and p.stem[:2].isdigit()]
+    pages = [
+        p for p in _built_pages() if p.parent.name == "book" and p.stem[:2].isdigit()
+    ]
     assert len(pages) >= 13
     for page in pages:
-        links = [link for link in _parse(page).links if "colab.research.google.com" in link
-                 or "mybinder.org" in link]
+        links = [
+            link
+            for link in _parse(page).links
+            if "colab.research.google.com" in link or "mybinder.org" in link
+        ]
         chapter = f"book/{page.stem}.ipynb"
         exercises = f"student/{page.stem}.ipynb"
         for kind in ("colab.research.google.com", "mybinder.org"):
             targets = {link for link in links if kind in link}
-            assert any(link.endswith(chapter) for link in targets), f"{page.name}: no {kind} button for {chapter}"
-            assert any(link.endswith(exercises) for link in targets), f"{page.name}: no {kind} link to {exercises}"
+            assert any(link.endswith(chapter) for link in targets), (
+                f"{page.name}: no {kind} button for {chapter}"
+            )
+            assert any(link.endswith(exercises) for link in targets), (
+                f"{page.name}: no {kind} link to {exercises}"
+            )
         for link in links:
             named = re.search(r"((?:book|student|exercises)/[\w-]+\.ipynb)$", link)
-            assert named and (ROOT / named.group(1)).is_file(), f"{page.name}: {link} names no notebook of ours"
+            assert named and (ROOT / named.group(1)).is_file(), (
+                f"{page.name}: {link} names no notebook of ours"
+            )

@@ -1,4 +1,5 @@
 """dlcourse.data.tabular_tasks: shapes, seeds, and the properties the chapter relies on."""
+
 import numpy as np
 
 from dlcourse.data import tabular_tasks as T
@@ -6,14 +7,21 @@ from dlcourse.data import tabular_tasks as T
 
 def test_fraud_is_imbalanced_reproducible_and_informative():
     X, y = T.fraud(5000, fraud_rate=0.02, seed=3)
-    assert X.shape == (5000, len(T.FRAUD_FEATURES)) and X.dtype == np.float64 and y.dtype == np.int64
+    assert (
+        X.shape == (5000, len(T.FRAUD_FEATURES))
+        and X.dtype == np.float64
+        and y.dtype == np.int64
+    )
     assert y.sum() == 100
     X2, y2 = T.fraud(5000, fraud_rate=0.02, seed=3)
     np.testing.assert_array_equal(X, X2)
     assert not np.array_equal(T.fraud(5000, fraud_rate=0.02, seed=4)[0], X)
     f = y == 1
     # frauds are larger, farther, more often abroad; card age carries no signal
-    assert X[f, 0].mean() > X[~f, 0].mean() + 0.5 and X[f, 3].mean() > X[~f, 3].mean() + 0.15
+    assert (
+        X[f, 0].mean() > X[~f, 0].mean() + 0.5
+        and X[f, 3].mean() > X[~f, 3].mean() + 0.15
+    )
     assert abs(X[f, 6].mean() - X[~f, 6].mean()) < 1.0
 
 
@@ -26,7 +34,9 @@ def test_ratings_follow_a_low_rank_model():
     pairs = set(zip(R.user_train, R.item_train))
     assert not pairs & set(zip(R.user_test, R.item_test))  # no pair in both
     # the full matrix (dense, low noise) has rank about 2 + biases: few large singular values
-    D = T.ratings(n_users=60, n_items=50, rank=2, density=1.0, noise=0.0, test_size=0.01, seed=1)
+    D = T.ratings(
+        n_users=60, n_items=50, rank=2, density=1.0, noise=0.0, test_size=0.01, seed=1
+    )
     M = np.zeros((60, 50))
     M[D.user_train, D.item_train] = D.rating_train
     M[D.user_test, D.item_test] = D.rating_test

@@ -1,4 +1,5 @@
 """dlcourse.data.text: the standard-library corpus, character vocabulary and language-model batches."""
+
 from __future__ import annotations
 
 import inspect
@@ -7,7 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from dlcourse.data.text import CharVocab, batches_of_sequences, stdlib_docstrings, train_val_split
+from dlcourse.data.text import (
+    CharVocab,
+    batches_of_sequences,
+    stdlib_docstrings,
+    train_val_split,
+)
 
 
 def test_stdlib_docstrings_is_deterministic_real_text():
@@ -52,9 +58,11 @@ def test_batches_of_sequences_targets_are_shifted_inputs():
     X = np.concatenate([b[0] for b in batches])
     Y = np.concatenate([b[1] for b in batches])
     assert [b[0].shape for b in batches] == [(4, 10), (4, 10), (2, 10)]
-    np.testing.assert_array_equal(Y, X + 1)              # next token of an arange is +1
+    np.testing.assert_array_equal(Y, X + 1)  # next token of an arange is +1
     # every window start appears once, shuffled
-    assert sorted(X[:, 0]) == list(range(0, 100, 10)) and list(X[:, 0]) != sorted(X[:, 0])
+    assert sorted(X[:, 0]) == list(range(0, 100, 10)) and list(X[:, 0]) != sorted(
+        X[:, 0]
+    )
     unshuffled = list(batches_of_sequences(ids, 10, 4, shuffle=False, drop_last=True))
     assert len(unshuffled) == 2 and unshuffled[0][0][0, 0] == 0
     with pytest.raises(ValueError, match="too short"):

@@ -1,4 +1,5 @@
 """dlcourse.throughput: the measurement is sane and a missing GPU is reported, never faked."""
+
 import numpy as np
 import pytest
 import torch

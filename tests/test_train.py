@@ -31,15 +31,25 @@ def blobs(n: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def torch_mlp(seed: int = 0, dropout: float = 0.0) -> torch.nn.Module:
     torch.manual_seed(seed)
     return torch.nn.Sequential(
-        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Dropout(dropout), torch.nn.Linear(16, 3)
+        torch.nn.Linear(2, 16),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(dropout),
+        torch.nn.Linear(16, 3),
     ).double()
 
 
 def test_fit_reduces_loss_dlcourse_model():
     X, y = blobs()
     model = nn.MLP([2, 16, 3], seed=0)
-    hist = train.fit(model, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.01),
-                     (X, y), epochs=15, batch_size=32, progress=False)
+    hist = train.fit(
+        model,
+        losses.cross_entropy,
+        optim.Adam(model.parameters(), lr=0.01),
+        (X, y),
+        epochs=15,
+        batch_size=32,
+        progress=False,
+    )
     assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
     assert hist.train_acc[-1] > 0.9
     assert train.accuracy(model, X, y) > 0.9
@@ -48,8 +58,15 @@ def test_fit_reduces_loss_dlcourse_model():
 def test_fit_reduces_loss_torch_model():
     X, y = blobs()
     model = torch_mlp()
-    hist = train.fit(model, F.cross_entropy, torch.optim.Adam(model.parameters(), lr=0.01),
-                     (X, y), epochs=15, batch_size=32, progress=False)
+    hist = train.fit(
+        model,
+        F.cross_entropy,
+        torch.optim.Adam(model.parameters(), lr=0.01),
+        (X, y),
+        epochs=15,
+        batch_size=32,
+        progress=False,
+    )
     assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
     assert hist.train_acc[-1] > 0.9
     assert train.accuracy(model, X, y) > 0.9
@@ -62,12 +79,24 @@ def test_fit_dlcourse_and_torch_twins_give_the_same_history():
     twin = torch_mlp()
     ours = nn.Sequential.from_torch(twin)
     kwargs = dict(epochs=4, batch_size=24, val_data=(Xv, yv), seed=3, progress=False)
-    h_ours = train.fit(ours, losses.cross_entropy, optim.SGD(ours.parameters(), lr=0.1, momentum=0.9),
-                       (X, y), **kwargs)
-    h_torch = train.fit(twin, F.cross_entropy, torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9),
-                        (X, y), **kwargs)
+    h_ours = train.fit(
+        ours,
+        losses.cross_entropy,
+        optim.SGD(ours.parameters(), lr=0.1, momentum=0.9),
+        (X, y),
+        **kwargs,
+    )
+    h_torch = train.fit(
+        twin,
+        F.cross_entropy,
+        torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9),
+        (X, y),
+        **kwargs,
+    )
     for name in ("train_loss", "train_acc", "val_loss", "val_acc"):
-        np.testing.assert_allclose(getattr(h_ours, name), getattr(h_torch, name), rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(h_ours, name), getattr(h_torch, name), rtol=1e-9, err_msg=name
+        )
     for p, tp in zip(ours.parameters(), twin.parameters()):
         np.testing.assert_allclose(p.data, tp.detach().numpy(), atol=1e-9)
 
@@ -76,14 +105,26 @@ def test_history_lengths():
     X, y = blobs(50)
     model = nn.MLP([2, 4, 3], seed=0)
     opt = optim.SGD(model.parameters(), lr=0.1)
-    hist = train.fit(model, losses.cross_entropy, opt, (X, y), epochs=3, batch_size=16,
-                     val_data=(X[:10], y[:10]), progress=False)
+    hist = train.fit(
+        model,
+        losses.cross_entropy,
+        opt,
+        (X, y),
+        epochs=3,
+        batch_size=16,
+        val_data=(X[:10], y[:10]),
+        progress=False,
+    )
     assert hist.epochs == 3
     for name in ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time"):
         assert len(getattr(hist, name)) == 3, name
     assert all(t > 0 for t in hist.epoch_time)
-    no_val = train.fit(model, losses.cross_entropy, opt, (X, y), epochs=2, progress=False)
-    assert len(no_val.train_loss) == 2 and no_val.val_loss == [] and no_val.val_acc == []
+    no_val = train.fit(
+        model, losses.cross_entropy, opt, (X, y), epochs=2, progress=False
+    )
+    assert (
+        len(no_val.train_loss) == 2 and no_val.val_loss == [] and no_val.val_acc == []
+    )
 
 
 @pytest.mark.parametrize("kind", ["dlcourse", "torch"])
@@ -100,8 +141,17 @@ def test_same_seed_same_history_other_seed_other_history(kind):
             model = torch_mlp(dropout=0.3)
             opt = torch.optim.Adam(model.parameters(), lr=0.01)
             loss_fn = F.cross_entropy
-        return train.fit(model, loss_fn, opt, (X, y), epochs=3, batch_size=32, val_data=(X, y),
-                         seed=seed, progress=False)
+        return train.fit(
+            model,
+            loss_fn,
+            opt,
+            (X, y),
+            epochs=3,
+            batch_size=32,
+            val_data=(X, y),
+            seed=seed,
+            progress=False,
+        )
 
     first, again, other = run(0), run(0), run(1)
     for name in ("train_loss", "train_acc", "val_loss", "val_acc"):  # not epoch_time
@@ -142,9 +192,19 @@ def test_divergence_is_reported_not_silently_trained_on():
     X = rng.normal(size=(64, 3))
     y = X @ np.array([[1.0], [-2.0], [0.5]])
     model = nn.MLP([3, 8, 1], seed=0)
-    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"epoch \d+, step \d+"):
-        train.fit(model, losses.mse, optim.SGD(model.parameters(), lr=50.0), (X, y), epochs=20,
-                  batch_size=16, progress=False)
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(FloatingPointError, match=r"epoch \d+, step \d+"),
+    ):
+        train.fit(
+            model,
+            losses.mse,
+            optim.SGD(model.parameters(), lr=50.0),
+            (X, y),
+            epochs=20,
+            batch_size=16,
+            progress=False,
+        )
 
 
 def test_regression_targets_give_nan_accuracy_and_loss_goes_down():
@@ -152,8 +212,15 @@ def test_regression_targets_give_nan_accuracy_and_loss_goes_down():
     X = rng.normal(size=(128, 3))
     y = np.tanh(X @ np.array([[1.0], [-2.0], [0.5]]))
     model = nn.MLP([3, 16, 1], activation="tanh", seed=0)
-    hist = train.fit(model, losses.mse, optim.Adam(model.parameters(), lr=0.01), (X, y),
-                     epochs=20, batch_size=32, progress=False)
+    hist = train.fit(
+        model,
+        losses.mse,
+        optim.Adam(model.parameters(), lr=0.01),
+        (X, y),
+        epochs=20,
+        batch_size=32,
+        progress=False,
+    )
     assert hist.train_loss[-1] < 0.2 * hist.train_loss[0]
     assert all(math.isnan(a) for a in hist.train_acc)
 
@@ -187,8 +254,16 @@ def test_training_mode_restored_and_progress_bar_quiet(capsys):
     X, y = blobs(64)
     model = nn.MLP([2, 8, 3], dropout=0.2, seed=0)
     model.eval()
-    train.fit(model, losses.cross_entropy, optim.SGD(model.parameters(), lr=0.1), (X, y),
-              epochs=3, batch_size=16, val_data=(X, y), progress=True)
+    train.fit(
+        model,
+        losses.cross_entropy,
+        optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        epochs=3,
+        batch_size=16,
+        val_data=(X, y),
+        progress=True,
+    )
     assert not model.training and not any(m.training for m in model.modules())
     err = capsys.readouterr().err
     assert err.count("\n") <= 1  # leave=False: no line per epoch left behind
@@ -199,9 +274,19 @@ def test_fit_rejects_bad_arguments():
     model = nn.MLP([2, 4, 3], seed=0)
     opt = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="different lengths"):
-        train.fit(model, losses.cross_entropy, opt, (X, y[:5]), epochs=1, progress=False)
+        train.fit(
+            model, losses.cross_entropy, opt, (X, y[:5]), epochs=1, progress=False
+        )
     with pytest.raises(ValueError, match="batch_size"):
-        train.fit(model, losses.cross_entropy, opt, (X, y), epochs=1, batch_size=0, progress=False)
+        train.fit(
+            model,
+            losses.cross_entropy,
+            opt,
+            (X, y),
+            epochs=1,
+            batch_size=0,
+            progress=False,
+        )
 
 
 def test_digits_mlp_reaches_95_percent_in_seconds():
@@ -209,18 +294,33 @@ def test_digits_mlp_reaches_95_percent_in_seconds():
         from dlcourse.data import digits
 
         split = digits(seed=0)
-        X_train, y_train, X_test, y_test = split.X_train, split.y_train, split.X_test, split.y_test
-    except ImportError:  # data module not there: the same data straight from scikit-learn
+        X_train, y_train, X_test, y_test = (
+            split.X_train,
+            split.y_train,
+            split.X_test,
+            split.y_test,
+        )
+    except (
+        ImportError
+    ):  # data module not there: the same data straight from scikit-learn
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
 
         d = load_digits()
         X_train, X_test, y_train, y_test = train_test_split(
-            d.data / 16.0, d.target, test_size=0.15, stratify=d.target, random_state=0)
+            d.data / 16.0, d.target, test_size=0.15, stratify=d.target, random_state=0
+        )
     model = nn.MLP([64, 128, 10], seed=0)
     start = time.perf_counter()
-    hist = train.fit(model, losses.cross_entropy, optim.Adam(model.parameters(), lr=1e-3),
-                     (X_train, y_train), epochs=40, batch_size=32, progress=False)
+    hist = train.fit(
+        model,
+        losses.cross_entropy,
+        optim.Adam(model.parameters(), lr=1e-3),
+        (X_train, y_train),
+        epochs=40,
+        batch_size=32,
+        progress=False,
+    )
     elapsed = time.perf_counter() - start
     acc = train.accuracy(model, X_test, y_test)
     print(f"digits: test accuracy {acc:.3f} in {elapsed:.2f} s")
@@ -234,10 +334,19 @@ def test_fit_keeps_integer_token_ids_for_torch_embeddings():
     from dlcourse.train import fit
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Embedding(5, 4), torch.nn.Flatten(), torch.nn.Linear(12, 5))
+    model = torch.nn.Sequential(
+        torch.nn.Embedding(5, 4), torch.nn.Flatten(), torch.nn.Linear(12, 5)
+    )
     rng = np.random.default_rng(0)
     X = rng.integers(0, 5, size=(64, 3))
     y = X[:, 0].copy()  # the label is the first token
-    hist = fit(model, torch.nn.functional.cross_entropy, torch.optim.Adam(model.parameters(), lr=0.05),
-               (X, y), epochs=15, batch_size=16, progress=False)
+    hist = fit(
+        model,
+        torch.nn.functional.cross_entropy,
+        torch.optim.Adam(model.parameters(), lr=0.05),
+        (X, y),
+        epochs=15,
+        batch_size=16,
+        progress=False,
+    )
     assert hist.train_acc[-1] > 0.9

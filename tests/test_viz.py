@@ -1,4 +1,5 @@
 """viz: every input kind draws without error, labels carry the right numbers, references agree."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -48,19 +49,27 @@ def test_decision_boundary_every_output_kind(kind):
 
 def test_decision_boundary_line_is_where_the_model_switches():
     ax = viz.plot_decision_boundary(PREDICTORS["probabilities"], X, Y, resolution=101)
-    boundary = [c for c in ax.collections if isinstance(c, ContourSet) and len(c.levels) == 1][0]
+    boundary = [
+        c for c in ax.collections if isinstance(c, ContourSet) and len(c.levels) == 1
+    ][0]
     pts = np.concatenate([p.vertices for p in boundary.get_paths()])
     np.testing.assert_allclose(pts[:, 0], pts[:, 1], atol=0.05)  # the line x1 = x2
 
 
 def test_decision_boundary_models_and_multiclass():
     Xs, ys = data.spirals(90, n_classes=3, seed=0)
-    ax = viz.plot_decision_boundary(lambda Z: np.c_[Z, -Z[:, :1]], Xs, ys, resolution=40)
+    ax = viz.plot_decision_boundary(
+        lambda Z: np.c_[Z, -Z[:, :1]], Xs, ys, resolution=40
+    )
     assert len(ax.get_legend().get_texts()) == 3
-    tmodel = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    tmodel = torch.nn.Sequential(
+        torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
+    )
     viz.plot_decision_boundary(tmodel, X, Y, resolution=30)  # a torch module directly
     mlp = MLP([2, 4, 2])
-    viz.plot_decision_boundary(lambda Z: mlp(Z), X, None, resolution=30)  # dlcourse Tensor logits
+    viz.plot_decision_boundary(
+        lambda Z: mlp(Z), X, None, resolution=30
+    )  # dlcourse Tensor logits
     with pytest.raises(ValueError, match=r"\(100, 3\)"):
         viz.plot_decision_boundary(LINEAR, np.c_[X, X[:, :1]], Y)
     with pytest.raises(ValueError, match="predict_fn returned shape"):
@@ -74,7 +83,11 @@ def _circles(ax):
 def test_draw_network_from_sizes():
     ax = viz.draw_network([2, 3, 1])
     text = _texts(ax)
-    assert "input\n2 units" in text and "hidden 1\n3 units" in text and "output\n1 unit" in text
+    assert (
+        "input\n2 units" in text
+        and "hidden 1\n3 units" in text
+        and "output\n1 unit" in text
+    )
     assert "9 params" in text and "4 params" in text and "(13 parameters)" in text
     assert _circles(ax) == 6
     assert len(ax.lines) == 2 * 3 + 3 * 1  # every edge
@@ -96,17 +109,26 @@ def test_draw_network_from_models(kind):
         model = MLP(sizes)
         ref = sum(p.data.size for p in model.parameters())
     elif kind == "torch":
-        model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Dropout(0.2),
-                                    torch.nn.Linear(32, 10))
+        model = torch.nn.Sequential(
+            torch.nn.Linear(64, 32),
+            torch.nn.Tanh(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(32, 10),
+        )
         ref = sum(p.numel() for p in model.parameters())
     else:
         rng = np.random.default_rng(0)
-        model = [(rng.normal(size=(32, 64)), np.zeros(32)), (rng.normal(size=(10, 32)), np.zeros(10))]
+        model = [
+            (rng.normal(size=(32, 64)), np.zeros(32)),
+            (rng.normal(size=(10, 32)), np.zeros(10)),
+        ]
         ref = 64 * 32 + 32 + 32 * 10 + 10
     ax = viz.draw_network(model)
     text = _texts(ax)
     assert f"({ref:,} parameters)" in text and "64 → 32 → 10" in text
-    assert ("Tanh" in text) == (kind == "torch") and ("ReLU" in text) == (kind != "torch")
+    assert ("Tanh" in text) == (kind == "torch") and ("ReLU" in text) == (
+        kind != "torch"
+    )
     widths = {ln.get_linewidth() for ln in ax.lines}
     assert len(widths) > 10  # edge widths follow |w|
     plain = viz.draw_network(model, show_weights=False)
@@ -114,12 +136,18 @@ def test_draw_network_from_models(kind):
 
 
 def test_linear_layers_reads_weights_like_torch():
-    t = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Linear(5, 2)))
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 5),
+        torch.nn.ReLU(),
+        torch.nn.Sequential(torch.nn.Linear(5, 2)),
+    )
     layers = viz.linear_layers(t)
     assert [(W.shape, a) for W, _, a in layers] == [((5, 3), "ReLU"), ((2, 5), "")]
     np.testing.assert_array_equal(layers[0][0], t[0].weight.detach().double().numpy())
     with pytest.raises(TypeError, match="Conv2d"):
-        viz.linear_layers(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.Linear(2, 2)))
+        viz.linear_layers(
+            torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.Linear(2, 2))
+        )
     with pytest.raises(ValueError, match=r"\(5, 3\) and \(2, 4\)"):
         viz.linear_layers([(np.ones((5, 3)), None), (np.ones((2, 4)), None)])
     with pytest.raises(ValueError, match="layer sizes"):
@@ -127,8 +155,12 @@ def test_linear_layers_reads_weights_like_torch():
 
 
 def test_plot_history_variants():
-    h = {"train_loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7], "train_acc": [0.5, 0.7, 0.8],
-         "val_acc": [0.4, 0.6, 0.65]}
+    h = {
+        "train_loss": [1.0, 0.6, 0.4],
+        "val_loss": [1.1, 0.8, 0.7],
+        "train_acc": [0.5, 0.7, 0.8],
+        "val_acc": [0.4, 0.6, 0.65],
+    }
     loss_ax, acc_ax = viz.plot_history(h)
     assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 2
     np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), [1, 2, 3])
@@ -147,14 +179,20 @@ def test_plot_history_variants():
 def test_confusion_matrix_matches_sklearn_and_plot_labels():
     rng = np.random.default_rng(0)
     t, p = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
-    np.testing.assert_array_equal(viz.confusion_matrix(t, p), sklearn.metrics.confusion_matrix(t, p))
+    np.testing.assert_array_equal(
+        viz.confusion_matrix(t, p), sklearn.metrics.confusion_matrix(t, p)
+    )
     ax = viz.plot_confusion_matrix(t, p)
     C = sklearn.metrics.confusion_matrix(t, p)
     cells = [int(x.get_text()) for x in ax.texts]
     assert cells == C.ravel().tolist()
     assert f"accuracy {np.mean(t == p):.1%}" == ax.get_title()
-    ax = viz.plot_confusion_matrix(torch.tensor(t), p, labels=list("abcd"), normalize=True)
-    np.testing.assert_allclose([float(x.get_text()) for x in ax.texts][:4], C[0] / C[0].sum(), atol=0.005)
+    ax = viz.plot_confusion_matrix(
+        torch.tensor(t), p, labels=list("abcd"), normalize=True
+    )
+    np.testing.assert_allclose(
+        [float(x.get_text()) for x in ax.texts][:4], C[0] / C[0].sum(), atol=0.005
+    )
     assert [x.get_text() for x in ax.get_xticklabels()] == list("abcd")
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         viz.confusion_matrix([0, 1, 1], [0, 1])

@@ -14,12 +14,15 @@ Nothing here downloads anything, ever. One module per kind of data:
 The names of ``tabular`` are re-exported here (``dlcourse.data.digits``); import the others from
 their module (``from dlcourse.data.images import shapes``).
 
-See chapter: every chapter that trains something.
+Every chapter that trains something draws its data here, from the first one on.
+
+See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
 
 from dlcourse.data.tabular import (  # noqa: F401
     TOY_SPAM_RULE,
     Split,
+    __all__,
     batches,
     circles,
     digits,
@@ -28,4 +31,3 @@ from dlcourse.data.tabular import (  # noqa: F401
     toy_spam,
     xor,
 )
-from dlcourse.data.tabular import __all__  # noqa: F401

@@ -21,7 +21,7 @@ The pair can sit anywhere in the sequence, so a model must keep *every* pair
 available until the end. Attention looks the key up directly; a recurrent
 network has to squeeze all pairs into its fixed-size state.
 
-See chapter: Attention and Transformers
+See chapter: Attention and Transformers (book/12_attention.ipynb)
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class MarkovLanguage:
             while self.probs[c, x] == 0:  # guard against round-off at the cdf's top
                 x -= 1
             out[t] = x
-            c = self._next_context(c, x)
+            c = int(self._next_context(c, x))
         return out
 
     def context_index(self, tokens: np.ndarray) -> np.ndarray:

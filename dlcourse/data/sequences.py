@@ -19,13 +19,13 @@ All generators are seeded (``np.random.default_rng(seed)``) and download nothing
 * :func:`number_to_words`: ``"342" -> "three hundred forty two"`` pairs with character
   vocabularies (:class:`Vocab`), a small translation task for the attention chapter.
 
-See chapter: RNNs and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -108,7 +108,7 @@ class Vocab:
 
     def __init__(self, chars: Iterable[str]) -> None:
         chars = sorted(set("".join(chars)))
-        self.itos: list[str] = [self.PAD, self.BOS, self.EOS] + chars
+        self.itos: list[str] = [self.PAD, self.BOS, self.EOS, *chars]
         self.stoi: dict[str, int] = {s: i for i, s in enumerate(self.itos)}
 
     def __len__(self) -> int:

@@ -12,12 +12,13 @@ of shape ``(n, features)`` and ``y`` as int64 class indices, and never downloads
   into stratified train/validation/test sets.
 * ``batches`` — the minibatch iterator used by the training loops.
 
-See chapter: The artificial neuron
+See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike

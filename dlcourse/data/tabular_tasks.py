@@ -23,7 +23,7 @@ knows the truth the learner should find.
   The group attribute is therefore correlated with the label for a reason that has
   nothing to do with the job (a *spurious* correlation a model will happily learn).
 
-See chapter: Applications and challenges
+See chapter: Applications and challenges (book/13_applications.ipynb)
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def fraud(
         )
     rng = np.random.default_rng(seed)
     y = np.zeros(n, dtype=np.int64)
-    y[: int(round(n * fraud_rate))] = 1
+    y[: round(n * fraud_rate)] = 1
     y = rng.permutation(y)
     f = y == 1
 
@@ -138,7 +138,7 @@ def ratings(
         + rng.normal(0, noise, len(user))
     )
     order = rng.permutation(len(user))
-    n_test = int(round(test_size * len(user)))
+    n_test = round(test_size * len(user))
     te, tr = order[:n_test], order[n_test:]
     return Ratings(
         user[tr].astype(np.int64),

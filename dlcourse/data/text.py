@@ -13,14 +13,14 @@ Character tokenisation (:class:`CharVocab`) maps each distinct character to an i
 language model reads ids ``x_1 … x_t`` and predicts ``x_{t+1}``, so
 :func:`batches_of_sequences` yields input windows and the same windows shifted by one.
 
-See chapter: RNNs and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -133,7 +133,7 @@ def train_val_split(
         raise ValueError(
             f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}"
         )
-    cut = int(round(len(ids) * (1.0 - val_fraction)))
+    cut = round(len(ids) * (1.0 - val_fraction))
     return ids[:cut], ids[cut:]
 
 

@@ -7,7 +7,9 @@ Each ``chNN`` module defines the questions ``q1, q2, …`` of ``exercises/NN_*.i
 The autograder does not trust these modules as they are in a student's kernel: it judges
 every check in its own process, on plain-data observations (:mod:`.probe`, :mod:`.checks`).
 
-See chapter: The artificial neuron (the exercises of every chapter use it)
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations

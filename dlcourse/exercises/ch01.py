@@ -4,7 +4,7 @@ Every expected answer comes from the package's reference code (:mod:`dlcourse.ne
 :mod:`dlcourse.activations`). The hidden tests and the reference solutions are not here:
 they stay with the instructor (``dlcourse_instructor.answers.ch01``).
 
-See chapter: The artificial neuron
+See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
 
 from __future__ import annotations

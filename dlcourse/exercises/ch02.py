@@ -5,11 +5,12 @@ for the collapsed network, from running the layers one after the other. The hidd
 and the reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch02``).
 
-See chapter: Activation functions
+See chapter: Activation functions (book/02_activations.ipynb)
 """
 
 from __future__ import annotations
 
+import itertools
 
 import numpy as np
 
@@ -133,7 +134,7 @@ def layers(sizes, seed):
     rng = np.random.default_rng(seed)
     return [
         (rng.standard_normal((m, n)), rng.standard_normal(m))
-        for n, m in zip(sizes[:-1], sizes[1:])
+        for n, m in itertools.pairwise(sizes)
     ]
 
 

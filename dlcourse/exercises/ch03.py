@@ -5,12 +5,13 @@ Expected answers come from the package's own networks (:class:`dlcourse.nn.MLP`,
 reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch03``).
 
-See chapter: From neurons to networks
+See chapter: From neurons to networks (book/03_networks.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

@@ -5,7 +5,7 @@ Zaslavsky's bound ``Σ_{i≤d} C(n, i)``), and a few are written out. The hidden
 reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch04``).
 
-See chapter: Why depth
+See chapter: Why depth (book/04_depth.ipynb)
 """
 
 from __future__ import annotations

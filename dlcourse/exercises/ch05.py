@@ -12,12 +12,13 @@ the reference solutions are not here: they stay with the instructor
 * q5 ``cross_entropy_with_grad(z, t)``   loss of one example and its gradient w.r.t. the logits
 * q6 ``max_logit_float32``               where a naive ``exp`` overflows in float32
 
-See chapter: Loss functions
+See chapter: Loss functions (book/05_losses.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,7 @@ def reference_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]
     z = Tensor(np.asarray(logits, dtype=float), requires_grad=True)
     loss = losses.cross_entropy(z, np.int64(target))
     loss.backward()
+    assert z.grad is not None
     return loss.item(), z.grad.copy()
 
 

@@ -11,12 +11,13 @@ reference solutions are not here: they stay with the instructor
 * q4 ``mse_gradient(theta, X, y)``               ∇ of the least-squares loss
 * q5 ``minibatches(X, y, batch_size, seed)``     a shuffled minibatch iterator
 
-See chapter: Gradient descent
+See chapter: Gradient descent (book/06_gradient_descent.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -76,6 +77,7 @@ def reference_mse_gradient(
 
     t = Tensor(np.array(theta, dtype=float), requires_grad=True)
     ((Tensor(X) @ t - y) ** 2).mean().backward()
+    assert t.grad is not None
     return t.grad
 
 
@@ -159,7 +161,8 @@ def minibatch_checks(
 
     def same_again(result: Any, expected: Any, _: str) -> None:
         order = _batch_order(result, n, batch_size, what)
-        if not np.array_equal(order, first.get("order")):
+        earlier = first.get("order")
+        if earlier is None or not np.array_equal(order, earlier):
             raise AssertionError(
                 f"{what}: the same seed should give the same order (use "
                 f"np.random.default_rng(seed))"
@@ -167,7 +170,8 @@ def minibatch_checks(
 
     def another_seed(result: Any, expected: Any, _: str) -> None:
         order = _batch_order(result, n, batch_size, describe_run(seed + 1))
-        if np.array_equal(order, first.get("order")):
+        earlier = first.get("order")
+        if earlier is not None and np.array_equal(order, earlier):
             raise AssertionError(
                 f"{what}: seed {seed + 1} gave the same order as seed {seed}; "
                 f"a new seed should give a new order"

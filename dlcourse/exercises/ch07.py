@@ -12,12 +12,13 @@ here: they stay with the instructor (``dlcourse_instructor.answers.ch07``).
 * q5 ``unbroadcast(grad, shape)``              summing a gradient back to a broadcast input's shape
 * q6 ``numerical_gradient(f, x, h)``           your own gradient check
 
-See chapter: Backpropagation
+See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,7 @@ def reference_neuron(
     W1, W2, B = (Tensor(v, requires_grad=True) for v in (w1, w2, b))
     L = ((W1 * x1 + W2 * x2 + B).tanh() - t) ** 2
     L.backward()
+    assert W1.grad is not None and W2.grad is not None and B.grad is not None
     return float(W1.grad), float(W2.grad), float(B.grad)
 
 
@@ -77,6 +79,7 @@ def reference_binary(op: str) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
             Tensor(np.array(b, dtype=float), requires_grad=True),
         )
         (A * B if op == "mul" else A / B).backward(np.array(g, dtype=float))
+        assert A.grad is not None and B.grad is not None
         return A.grad, B.grad
 
     return ref
@@ -88,6 +91,7 @@ def reference_tanh(x: np.ndarray, g: np.ndarray) -> np.ndarray:
 
     X = Tensor(np.array(x, dtype=float), requires_grad=True)
     X.tanh().backward(np.array(g, dtype=float))
+    assert X.grad is not None
     return X.grad
 
 
@@ -97,6 +101,7 @@ def reference_unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
 
     a = Tensor(np.zeros(shape), requires_grad=True)
     (a + np.zeros(grad.shape)).backward(np.array(grad, dtype=float))
+    assert a.grad is not None
     return a.grad
 
 
@@ -108,6 +113,7 @@ def reference_gradient(f_tensor: Callable[[Any], Any]) -> Callable[..., np.ndarr
 
         X = Tensor(np.array(x, dtype=float), requires_grad=True)
         f_tensor(X).backward()
+        assert X.grad is not None
         return X.grad
 
     return ref
@@ -129,7 +135,7 @@ REF_F2 = reference_gradient(
 
 
 # ------------------------------------------------------------------ questions
-NEURON = dict(name="neuron_grads", compare=parts("dL/dw1", "dL/dw2", "dL/db"))
+NEURON = {"name": "neuron_grads", "compare": parts("dL/dw1", "dL/dw2", "dL/db")}
 
 q1 = Question(
     "q1",
@@ -142,7 +148,7 @@ q1 = Question(
     "at a time: dL/da = 2(a - t), dL/dz = dL/da · (1 - a²), and then dL/dw1 = dL/dz · x1, ...",
 )
 
-MUL = dict(name="mul_backward", compare=parts("grad_a", "grad_b"))
+MUL = {"name": "mul_backward", "compare": parts("grad_a", "grad_b")}
 
 q2 = Question(
     "q2",
@@ -206,7 +212,7 @@ q3 = Question(
     "large |x|.",
 )
 
-DIV = dict(name="div_backward", compare=parts("grad_a", "grad_b"))
+DIV = {"name": "div_backward", "compare": parts("grad_a", "grad_b")}
 
 q4 = Question(
     "q4",
@@ -258,7 +264,7 @@ q5 = Question(
     "leading axes, then over the size-1 axes with keepdims=True.",
 )
 
-NUMERICAL = dict(name="numerical_gradient", rtol=1e-7, atol=1e-7)
+NUMERICAL = {"name": "numerical_gradient", "rtol": 1e-7, "atol": 1e-7}
 
 q6 = Question(
     "q6",

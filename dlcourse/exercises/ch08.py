@@ -11,7 +11,7 @@ here: they stay with the instructor (``dlcourse_instructor.answers.ch08``).
 * q4 ``train_epoch(model, optimizer, X, y, batch_size, seed)``   the training loop, written out
 * q5 ``confusion_matrix(y_true, y_pred, n_classes)``  counts of (true, predicted) pairs
 
-See chapter: Training a real network
+See chapter: Training a real network (book/08_training.ipynb)
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def reference_adam(
     return p.data, opt.state[0]["exp_avg"], opt.state[0]["exp_avg_sq"]
 
 
-ADAM = dict(name="adam_step", compare=parts("param", "m", "v", rtol=1e-9, atol=1e-12))
+ADAM = {"name": "adam_step", "compare": parts("param", "m", "v", rtol=1e-9, atol=1e-12)}
 
 
 def adam_steps(seed: int, steps: int = 10, **hyper: Any) -> list[Call]:
@@ -247,7 +247,7 @@ q3 = Question(
             reference_adam,
             **ADAM,
         ),
-        call([_p, _g, _m, _v, 5], reference_adam, kwargs=dict(lr=0.01), **ADAM),
+        call([_p, _g, _m, _v, 5], reference_adam, kwargs={"lr": 0.01}, **ADAM),
         call(  # the betas and eps you are given, not the defaults
             [_p, _g, _m, _v, 2],
             reference_adam,

@@ -6,7 +6,7 @@ The expected answers come from the package's reference code (``dlcourse.activati
 tests and the reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch09``).
 
-See chapter: Why now: data, compute, algorithms
+See chapter: Why now: data, compute, algorithms (book/09_why_now.ipynb)
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Every expected answer comes from ``dlcourse.conv`` (``conv2d``, ``max_pool2d``, 
 itself tested equal to PyTorch. The hidden tests and the reference solutions are not here:
 they stay with the instructor (``dlcourse_instructor.answers.ch10``).
 
-See chapter: Convolutional networks
+See chapter: Convolutional networks (book/10_cnn.ipynb)
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ __all__ = [
 
 # ----------------------------------------------------------------- q1: output size
 def reference_out_size(n: int, k: int, padding: int = 0, stride: int = 1) -> int:
+    from dlcourse.autograd import Tensor
     from dlcourse.conv import conv2d
 
     return int(
         conv2d(
             np.zeros((1, 1, n, n)),
-            np.zeros((1, 1, k, k)),
+            Tensor(np.zeros((1, 1, k, k))),
             stride=stride,
             padding=padding,
         ).shape[-1]
@@ -90,11 +91,12 @@ q2 = Question(
 
 # ----------------------------------------------------------------- q3: one-channel convolution
 def reference_conv_single(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    from dlcourse.autograd import Tensor
     from dlcourse.conv import conv2d
 
     return conv2d(
         np.asarray(image, dtype=float)[None, None],
-        np.asarray(kernel, dtype=float)[None, None],
+        Tensor(np.asarray(kernel, dtype=float)[None, None]),
     ).data[0, 0]
 
 
@@ -153,10 +155,15 @@ def reference_conv(
     stride: int = 1,
     padding: int = 0,
 ) -> np.ndarray:
+    from dlcourse.autograd import Tensor
     from dlcourse.conv import conv2d
 
     return conv2d(
-        np.asarray(x, dtype=float)[None], weight, bias, stride=stride, padding=padding
+        np.asarray(x, dtype=float)[None],
+        Tensor(weight),
+        Tensor(bias),
+        stride=stride,
+        padding=padding,
     ).data[0]
 
 

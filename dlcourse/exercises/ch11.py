@@ -6,7 +6,7 @@ itself tested equal to PyTorch. The hidden tests and the reference solutions are
 they stay with the instructor (``dlcourse_instructor.answers.ch11``). Weights are in PyTorch's
 layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
 
-See chapter: Recurrent networks and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations

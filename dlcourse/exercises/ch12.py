@@ -6,7 +6,7 @@ Every expected answer comes from ``dlcourse.attention`` (``scaled_dot_product_at
 PyTorch. The hidden tests and the reference solutions are not here: they stay with the
 instructor (``dlcourse_instructor.answers.ch12``).
 
-See chapter: Attention and Transformers
+See chapter: Attention and Transformers (book/12_attention.ipynb)
 """
 
 from __future__ import annotations

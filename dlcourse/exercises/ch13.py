@@ -7,7 +7,7 @@ once with ``dlcourse.interpret.integrated_gradients`` and PyTorch's autograd. Th
 tests and the reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch13``).
 
-See chapter: Applications and challenges
+See chapter: Applications and challenges (book/13_applications.ipynb)
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def reference_pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
 
     y_true = np.r_[np.ones(tp), np.zeros(fp), np.ones(fn)].astype(int)
     y_pred = np.r_[np.ones(tp), np.ones(fp), np.zeros(fn)].astype(int)
-    return tuple(float(v) for v in precision_recall(y_true, y_pred))
+    precision, recall = precision_recall(y_true, y_pred)
+    return float(precision), float(recall)
 
 
 q1 = Question(
@@ -143,7 +144,7 @@ class _Named(Code):
         self.label = label
 
     def __repr__(self) -> str:
-        return self.label
+        return str(self.label)
 
 
 #: The gradient of f(z) = Σ sin(z_i) + z_0 z_{-1}, built where the answer runs.

@@ -12,21 +12,23 @@ a value the student defined. Each check is an object with
 observes in the student's sandboxed kernel and judges in its own process. Judging always
 works on decoded data, so both paths give the same verdict.
 
-See chapter: The artificial neuron (the exercises of every chapter use it).
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .compare import (
     MAX_SHOWN,
     assert_close,
-    assert_new_array,
     assert_unchanged,
     fmt,
 )
@@ -189,7 +191,8 @@ class Call(Check):
         self.message, self.materialize, self.new_array = message, materialize, new_array
         self.rtol, self.atol, self.check_dtype = rtol, atol, check_dtype
         named = re.fullmatch(r"([\w.]+) \((.+)\)", name or "")
-        self.name, self.note = (named.group(1), named.group(2)) if named else (name, "")
+        self.name: str | None = named.group(1) if named else name
+        self.note: str = named.group(2) if named else ""
         self.about = self.note or message
 
     def spec(self) -> dict[str, Any]:

@@ -21,7 +21,9 @@ show how the expected and the actual value differ (:func:`fmt`).
 :func:`assert_new_array` catches a returned *view* of the input (``np.shares_memory``) and
 :func:`assert_unchanged` an input that was modified in place.
 
-See chapter: The artificial neuron (the exercises of every chapter use it)
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ else a short description that no comparison accepts. ``report(spec)`` is what th
 asks the kernel to run; it publishes the observation as a display output of the MIME type
 :data:`MIME`.
 
-See chapter: The artificial neuron (the exercises of every chapter use it).
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class Code:
     def build(self) -> Any:
         namespace: dict[str, Any] = {"np": np}
         namespace.update({k: decode(encode(v)) for k, v in self.env.items()})
-        return eval(self.source, namespace)  # noqa: S307 - the test's own recipe
+        return eval(self.source, namespace)
 
     def __repr__(self) -> str:
         if self.label:

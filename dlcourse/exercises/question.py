@@ -20,13 +20,16 @@ The checks are :mod:`.checks` objects (``call(args, expected)``, ``value(expecte
 an observation of the answer and a judgement of it; the autograder makes the observation in
 the student's sandboxed kernel and the judgement in its own process (:mod:`.probe`).
 
-See chapter: The artificial neuron (the exercises of every chapter use it)
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from . import solutions
 from .checks import Check, _crashed

@@ -9,13 +9,15 @@ copies in ``student/``) adds one cell near the top of each notebook::
 after which ``q1.solution()`` shows the answer. A graded copy has no such cell, so nothing
 in it, or in what the student installs, gives an answer away.
 
-See chapter: The artificial neuron (the exercises of every chapter use it).
+The exercises of every chapter use it.
+
+See chapter: For instructors (book/instructors.md)
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["register", "get"]
 

@@ -5,7 +5,7 @@ epoch written out by hand must leave every parameter where :func:`dlcourse.train
 The model and its optimiser are built in the student's kernel (:func:`epoch_model`,
 :func:`epoch_optimizer`); the reference epoch runs where the check is judged.
 
-See chapter: Training a real network
+See chapter: Training a real network (book/08_training.ipynb)
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ class EpochModel(nn.MLP):
     def forward(self, x: Any) -> Any:
         from dlcourse.train import fit
 
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             if frame.f_code is fit.__code__:
                 raise AssertionError(
@@ -79,7 +80,7 @@ def epoch_optimizer() -> Any:
     return _PENDING.pop()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _small_digits(n: int) -> tuple[np.ndarray, np.ndarray]:
     from dlcourse.data import digits
 
@@ -118,7 +119,7 @@ class TrainEpochCheck(Call):
             compare=self._compare,
         )
 
-    @property  # type: ignore[override]
+    @property
     def args(self) -> list[Any]:
         X, y = _small_digits(self.n)
         return [self._model, self._opt, X, y, self.batch_size, self.seed]

@@ -8,7 +8,11 @@ with ``from_torch`` and show that the two agree.
     dlcourse.models.rnn       sequence regressors (RNN/LSTM/GRU) and a character language model
     dlcourse.models.seq2seq   an encoder-decoder with attention, for number-to-words translation
     dlcourse.models.gpt       a small decoder-only Transformer
+    dlcourse.models.training  the one training loop they all use (train_torch)
 
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.
+
+See chapter: Convolutional networks (book/10_cnn.ipynb); Recurrent networks and LSTMs
+(book/11_rnn.ipynb); Attention and Transformers (book/12_attention.ipynb)
 """

@@ -17,24 +17,29 @@ with today's choices (ReLU, max-pooling, "same" padding):
 * ``image_size=8`` (scikit-learn's digits): 3×3 kernels, wider (32, 64)
   channels and a 128-unit head: the image is tiny, so the network must look closely.
 
-:func:`from_torch` rebuilds the very same network from ``dlcourse.conv``
-layers with the trained weights, so the chapter can check that the NumPy
-convolution and PyTorch's agree.
+:func:`dlcourse.nn.from_torch` rebuilds the very same network from
+``dlcourse.conv`` layers with the trained weights, so the chapter can check that
+the NumPy convolution and PyTorch's agree.
 
-See chapter: Convolutional networks
+See chapter: Convolutional networks (book/10_cnn.ipynb)
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from dlcourse.device import device
+from dlcourse.interop import to_numpy
+from dlcourse.models.training import Batch, train_torch
 
-__all__ = ["LeNet", "from_torch", "feature_maps", "train_classifier", "shift_augment"]
+__all__ = ["LeNet", "feature_maps", "train_classifier", "shift_augment"]
 
 
 class LeNet(nn.Sequential):
@@ -96,7 +101,7 @@ class LeNet(nn.Sequential):
         sizes = (c2 * (image_size // 4) ** 2, *hidden)
         head: list[nn.Module] = [nn.Flatten()]
         drop = [nn.Dropout(dropout)] if dropout > 0 else []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             head += [*drop, nn.Linear(n_in, n_out), nn.ReLU()]
         head += [*drop, nn.Linear(sizes[-1], n_classes)]
         super().__init__(*features, *head)
@@ -105,21 +110,7 @@ class LeNet(nn.Sequential):
         self.to(device())
 
 
-def from_torch(model: nn.Module) -> Any:
-    """The same network built from ``dlcourse.conv`` / ``dlcourse.nn`` layers, with
-    float64 copies of ``model``'s weights (a ``torch.nn.Sequential`` such as
-    :class:`LeNet`)."""
-    from dlcourse import conv
-
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(
-            "from_torch: expected a torch.nn.Sequential (e.g. LeNet), got "
-            f"{type(model).__name__}"
-        )
-    return conv.from_torch(nn.Sequential(*model))
-
-
-def feature_maps(model: nn.Module, x: Any) -> list[tuple[str, np.ndarray]]:
+def feature_maps(model: nn.Sequential, x: Any) -> list[tuple[str, np.ndarray]]:
     """Run ``x`` (N, C, H, W) through a Sequential model in eval mode and return
     ``[(layer name, output as a NumPy array), ...]`` for every layer, in order."""
     dev = next(model.parameters()).device
@@ -132,7 +123,7 @@ def feature_maps(model: nn.Module, x: Any) -> list[tuple[str, np.ndarray]]:
         with torch.no_grad():
             for i, layer in enumerate(model):
                 h = layer(h)
-                out.append((f"{i}: {type(layer).__name__}", h.detach().cpu().numpy()))
+                out.append((f"{i}: {type(layer).__name__}", to_numpy(h)))
     finally:
         model.train(was_training)
     return out
@@ -191,24 +182,33 @@ def train_classifier(
         )
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    steps = epochs * ((len(X) + batch_size - 1) // batch_size)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
-    losses = []
-    model.train()
-    for _ in range(epochs):
+    sizes = [min(batch_size, len(X) - start) for start in range(0, len(X), batch_size)]
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(epochs * len(sizes), 1)
+    )
+
+    def shuffled() -> Iterator[Batch]:
         order = torch.randperm(len(X), generator=gen).to(dev)
-        total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start : start + batch_size]
-            xb = shift_augment(X[idx], max_shift, gen)
-            loss = torch.nn.functional.cross_entropy(
-                model(xb), y[idx], label_smoothing=label_smoothing
-            )
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
+            yield X[idx], y[idx]
+
+    step_losses = train_torch(
+        model,
+        lambda scores, labels: F.cross_entropy(
+            scores, labels, label_smoothing=label_smoothing
+        ),
+        opt,
+        shuffled,
+        epochs,
+        on_batch=lambda images, labels: (shift_augment(images, max_shift, gen), labels),
+        schedule=sched,
+    )
+    losses = []
+    for epoch in range(epochs):
+        total = 0.0  # the epoch's mean loss, each batch weighted by its size
+        for loss, size in zip(step_losses[epoch * len(sizes) :], sizes):
+            total += loss * size
         losses.append(total / len(X))
     model.eval()
     return losses

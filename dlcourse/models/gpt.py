@@ -20,12 +20,13 @@ is fast and runs on :func:`dlcourse.device.device`.
 :class:`TransformerClassifier` reuses the blocks to read a whole sequence and
 classify it from its last position (the long-range recall task).
 
-See chapter: Attention and Transformers
+See chapter: Attention and Transformers (book/12_attention.ipynb)
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlcourse.device import device
+from dlcourse.models.training import train_torch
 
 if TYPE_CHECKING:
     from dlcourse.attention import TransformerBlock
@@ -66,7 +68,7 @@ class Block(nn.Module):
         )
         self.norm2 = nn.LayerNorm(d_model)
         d_ff = 4 * d_model if d_ff is None else d_ff
-        self.mlp = nn.Sequential(
+        self.mlp: nn.Sequential = nn.Sequential(
             nn.Linear(d_model, d_ff),
             nn.GELU(),
             nn.Linear(d_ff, d_model),
@@ -91,7 +93,7 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-def block_to_scratch(block: Block) -> "TransformerBlock":
+def block_to_scratch(block: Block) -> TransformerBlock:
     """The same block as a from-scratch :class:`dlcourse.attention.TransformerBlock`.
 
     In float64. Our ``attn``, ``mlp[0]``, ``mlp[2]``, ``norm1``, ``norm2`` become its
@@ -100,9 +102,12 @@ def block_to_scratch(block: Block) -> "TransformerBlock":
     block gets ``blocked``.
     """
     from dlcourse import nn as dnn
-    from dlcourse.attention import LayerNorm, MultiHeadAttention, TransformerBlock
+    from dlcourse.attention import MultiHeadAttention, TransformerBlock
+    from dlcourse.normalization import LayerNorm
 
-    d_model, d_ff = block.mlp[0].in_features, block.mlp[0].out_features
+    expand = block.mlp[0]
+    assert isinstance(expand, nn.Linear)
+    d_model, d_ff = expand.in_features, expand.out_features
     new = TransformerBlock(
         d_model, block.attn.num_heads, d_ff, activation="gelu", rng=0
     )
@@ -120,6 +125,8 @@ def block_to_scratch(block: Block) -> "TransformerBlock":
 
 class _Trunk(nn.Module):
     """Token + learned position embeddings, a stack of blocks and a final LayerNorm."""
+
+    blocked: torch.Tensor  # a buffer: (context, context), True above the diagonal
 
     def __init__(
         self,
@@ -140,7 +147,7 @@ class _Trunk(nn.Module):
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         self.pos_emb = nn.Embedding(context, d_model)
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(
+        self.blocks: nn.ModuleList = nn.ModuleList(
             Block(d_model, n_heads, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
@@ -159,7 +166,7 @@ class _Trunk(nn.Module):
         # dlcourse.train.fit hands over inputs in the model's float dtype
         idx = idx.long()
         T = idx.shape[1]
-        if T > self.context:
+        if self.context < T:
             raise ValueError(f"sequence length {T} exceeds the context {self.context}")
         pos = torch.arange(T, device=idx.device)
         h = self.drop(self.tok_emb(idx) + self.pos_emb(pos))
@@ -318,19 +325,17 @@ def train_lm(
     )
     gen = torch.Generator(device="cpu").manual_seed(seed)
     log: dict[str, list[float]] = {"step": [], "train_loss": [], "val_loss": []}
-    model.train()
-    for step in range(1, steps + 1):
-        starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen).to(
-            dev
-        )
-        x, y = _windows(data, starts, T)
-        loss = lm_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
+
+    def random_windows() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for _ in range(steps):
+            starts = torch.randint(0, len(data) - T - 1, (batch_size,), generator=gen)
+            yield _windows(data, starts.to(dev), T)
+
+    def validate(step: int, loss: float) -> None:
         if val_tokens is not None and (step % eval_every == 0 or step == steps):
             log["step"].append(step)
-            log["train_loss"].append(loss.item())
+            log["train_loss"].append(loss)
             log["val_loss"].append(evaluate_lm(model, val_tokens, skip))
+
+    train_torch(model, lm_loss, opt, random_windows(), schedule=sched, on_step=validate)
     return log

@@ -13,18 +13,20 @@ layers from ``torch.nn`` (fast, GPU-ready), wrapped as complete models:
 gradient-norm clipping, Pascanu et al. 2013) with seeded minibatches. Everything runs on
 :func:`dlcourse.device.device`.
 
-See chapter: RNNs and LSTMs
+See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from dlcourse.device import device
+from dlcourse.models.training import Batch, train_torch
 
 __all__ = [
     "SequenceRegressor",
@@ -155,16 +157,6 @@ class CharLM(nn.Module):
         return self.vocab.decode(out) if as_text else out
 
 
-def _clip_step(
-    model: nn.Module, loss: torch.Tensor, opt: torch.optim.Optimizer, clip: float | None
-) -> None:
-    opt.zero_grad()
-    loss.backward()
-    if clip is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-    opt.step()
-
-
 def train_regressor(
     model: nn.Module,
     X: np.ndarray,
@@ -184,14 +176,20 @@ def train_regressor(
     y_t = torch.as_tensor(y, dtype=torch.float32, device=dev)
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        idx = torch.as_tensor(rng.integers(0, len(X_t), size=batch_size), device=dev)
-        loss = ((model(X_t[idx]) - y_t[idx]) ** 2).mean()
-        _clip_step(model, loss, opt, clip)
-        losses.append(loss.item())
-    return losses
+
+    def random_batches() -> Iterator[Batch]:
+        for _ in range(steps):
+            idx = rng.integers(0, len(X_t), size=batch_size)
+            idx_t = torch.as_tensor(idx, device=dev)
+            yield X_t[idx_t], y_t[idx_t]
+
+    return train_torch(
+        model,
+        lambda pred, target: ((pred - target) ** 2).mean(),
+        opt,
+        random_batches(),
+        clip_grad_norm=clip,
+    )
 
 
 @torch.no_grad()
@@ -229,20 +227,24 @@ def train_char_lm(
     rng = np.random.default_rng(seed)
     offsets = torch.arange(seq_len + 1, device=dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        starts = torch.as_tensor(
-            rng.integers(0, len(ids_t) - seq_len, size=batch_size), device=dev
+
+    def random_windows() -> Iterator[Batch]:
+        for _ in range(steps):
+            starts = torch.as_tensor(
+                rng.integers(0, len(ids_t) - seq_len, size=batch_size), device=dev
+            )
+            windows = ids_t[starts[:, None] + offsets]
+            yield windows[:, :-1], windows[:, 1:]  # predict each next character
+
+    def next_char_loss(output: Any, targets: torch.Tensor) -> torch.Tensor:
+        logits, _ = output  # (logits, final state)
+        return nn.functional.cross_entropy(
+            logits.reshape(-1, model.vocab_size), targets.reshape(-1)
         )
-        windows = ids_t[starts[:, None] + offsets]
-        logits, _ = model(windows[:, :-1])
-        loss = nn.functional.cross_entropy(
-            logits.reshape(-1, model.vocab_size), windows[:, 1:].reshape(-1)
-        )
-        _clip_step(model, loss, opt, clip)
-        losses.append(loss.item())
-    return losses
+
+    return train_torch(
+        model, next_char_loss, opt, random_windows(), clip_grad_norm=clip
+    )
 
 
 @torch.no_grad()

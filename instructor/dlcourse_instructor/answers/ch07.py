@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -188,7 +189,7 @@ HIDDEN = {
         call(
             [F1, np.array([0.5, -1.0])],
             REF_F1,
-            kwargs=dict(h=1e-3),
+            kwargs={"h": 1e-3},
             **dict(
                 NUMERICAL,
                 name="numerical_gradient (h = 1e-3: central differences are "

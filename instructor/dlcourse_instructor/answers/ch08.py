@@ -60,7 +60,7 @@ HIDDEN = {
         call(
             [_p, _g, _m, _v, 3],
             reference_adam,
-            kwargs=dict(lr=0.1, betas=(0.5, 0.9), eps=1e-3),
+            kwargs={"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-3},
             **dict(ADAM, name="adam_step (lr, betas and eps all given)"),
         ),
         *adam_steps(seed=4),

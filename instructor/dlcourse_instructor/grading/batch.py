@@ -58,7 +58,7 @@ def _worker(conn, work, args) -> None:
     try:
         message = ("ok", work(*args))
     # a bug in grading one submission ends only that one
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         message = ("error", f"{type(exc).__name__}: {exc}"[:500])
     _kill(psutil.Process().children(recursive=True))  # nothing outlives the submission
     try:
@@ -122,10 +122,8 @@ def _alive(p: psutil.Process) -> bool:
 
 def _kill(procs) -> None:
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             p.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(procs, timeout=5)
 
 
@@ -159,10 +157,8 @@ def run_batch(tasks, jobs: int, work, done, poll: float = POLL_S) -> None:
             for sentinel in [s for s in ready if s in running]:
                 job = running.pop(sentinel)
                 if job.message is None and job.conn.poll():
-                    try:
+                    with contextlib.suppress(EOFError, OSError):
                         job.message = job.conn.recv()
-                    except (EOFError, OSError):
-                        pass
                 job.proc.join()
                 job.conn.close()
                 _kill(_leftovers(job))  # before the next worker starts its kernel

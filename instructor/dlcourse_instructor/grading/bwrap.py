@@ -213,7 +213,7 @@ def _package_dir(name: str) -> str | None:
 
 
 def _site_packages() -> list[str]:
-    dirs = list(site.getsitepackages()) + [sysconfig.get_paths()["purelib"]]
+    dirs = [*list(site.getsitepackages()), sysconfig.get_paths()["purelib"]]
     return list(dict.fromkeys(d for d in dirs if os.path.isdir(d)))
 
 

@@ -39,6 +39,7 @@ See chapter: For instructors (book/instructors.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import inspect
 import itertools
@@ -140,10 +141,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         # may have been replaced (by a link, say, which jupyter_client would resolve into the
         # kernel's command line). Remove whatever is there; jupyter_client writes it afresh
         # from what this manager knows.
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.connection_file)
-        except FileNotFoundError:
-            pass
         self._connection_file_written = False
         return await super()._async_pre_start_kernel(**kw)
 
@@ -312,10 +311,8 @@ async def stop(km: AsyncKernelManager) -> None:
     except Exception:
         pass
     for pid in inits:  # --die-with-parent has sent it SIGKILL already; be sure
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
     deadline = time.monotonic() + 10
     while any(not _gone(pid) for pid in inits) and time.monotonic() < deadline:
         await asyncio.sleep(0.005)
