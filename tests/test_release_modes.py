@@ -349,6 +349,11 @@ LIBRARY_LINES = {
         ),
         (
             "dlcourse/attention.py",
+            "e = np.exp(scores - scores.max(axis=-1, keepdims=True))",
+            "attention.attention_weights, the stable softmax of chapter 12 (ch12 q1)",
+        ),
+        (
+            "dlcourse/attention.py",
             "return weights @ v, weights",
             "attention.scaled_dot_product_attention, shown in chapter 12 (ch12 q3)",
         ),
