@@ -22,7 +22,7 @@ and the title shows the total, ``sum(p.numel() for p in model.parameters())``.
 
 Colours follow the Okabe–Ito palette, distinguishable with any colour vision.
 
-See chapter: Convolutional networks (book/10_cnn.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ The attention weights ``softmax(q kᵀ/√d_k + mask)`` are one fused graph node
 :class:`~dlcourse.autograd.Tensor` operations. Layer normalisation lives in
 :mod:`dlcourse.normalization`.
 
-See chapter: Attention and Transformers (book/12_attention.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb)
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ Max-pooling takes the maximum of each ``k × k`` window; its gradient goes to
 the position of the maximum (the first one on ties, like PyTorch), again
 routed back with one strided add per kernel offset.
 
-See chapter: Convolutional networks (book/10_cnn.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ with the *biased* variance (divide by n). Unlike batch normalisation it does not
 depend on the other samples of the batch, so it behaves the same in training and
 inference, and suits sequences of any length (every Transformer uses it).
 
-See chapter: Attention and Transformers (book/12_attention.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb)
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ projections of all steps in one matrix product, then backpropagation through tim
 written by hand, because 50 steps of ~20 small engine nodes each cost more in Python
 than in arithmetic. :func:`dlcourse.autograd.stack` joins the RNN's per-step hidden states.
 
-See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
+See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

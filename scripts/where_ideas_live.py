@@ -4,7 +4,7 @@ Every module of ``dlcourse`` names, in its docstring, the chapter that explains 
 machine-checkable form (the entry may wrap onto the following lines; a blank line ends it)::
 
     See chapter: Backpropagation (book/07_backpropagation.ipynb)
-    See chapter: Convolutional networks (book/10_cnn.ipynb#chap-cnn)
+    See chapter: Convolutional networks (book/11_cnn.ipynb#chap-cnn)
     See chapter: The artificial neuron (book/01_neuron.ipynb); Gradient descent (book/06_gradient_descent.ipynb)
 
 Each link is ``Name (path[#label])``, several joined by ``; ``. A link resolves when the file

@@ -60,13 +60,13 @@ def _links(doc: str) -> list[ideas.ChapterLink]:
 def test_a_link_names_title_file_and_label() -> None:
     doc = """Summary.
 
-    See chapter: Convolutional networks (book/10_cnn.ipynb#chap-cnn); Loss functions
+    See chapter: Convolutional networks (book/11_cnn.ipynb#chap-cnn); Loss functions
     (book/05_losses.ipynb)
 
     More text.
     """
     assert _links(doc) == [
-        ideas.ChapterLink("Convolutional networks", "book/10_cnn.ipynb", "chap-cnn"),
+        ideas.ChapterLink("Convolutional networks", "book/11_cnn.ipynb", "chap-cnn"),
         ideas.ChapterLink("Loss functions", "book/05_losses.ipynb", None),
     ]
     # "Loss functions" is the part of "Loss functions: how wrong is the network?" before ":"
@@ -76,9 +76,9 @@ def test_a_link_names_title_file_and_label() -> None:
 @pytest.mark.parametrize(
     "line, problem",
     [
-        ("CNNs (book/10_cnn.ipynb)", "titled 'Convolutional networks', not 'CNNs'"),
+        ("CNNs (book/11_cnn.ipynb)", "titled 'Convolutional networks', not 'CNNs'"),
         ("Convolutional networks (book/10_cnns.ipynb)", "no such file"),
-        ("Convolutional networks (book/10_cnn.ipynb#pooling)", "no label (pooling)="),
+        ("Convolutional networks (book/11_cnn.ipynb#pooling)", "no label (pooling)="),
         ("Why now: data (book/09_why_now.ipynb)", "not 'Why now: data'"),
     ],
 )
@@ -94,7 +94,7 @@ def test_a_broken_link_is_reported(line: str, problem: str) -> None:
     [
         "No link at all.",
         "See chapter: Convolutional networks",  # free text, no file
-        "See chapter: Convolutional networks (book/10_cnn.ipynb), and more",
+        "See chapter: Convolutional networks (book/11_cnn.ipynb), and more",
         "See chapter: A (book/01_neuron.ipynb)\nSee chapter: B (book/02_activations.ipynb)",
     ],
 )

@@ -751,7 +751,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
     np.add.at(C, (y_true, y_pred), 1)
     return C
 """,
-    ("ch12", "q3"): """
+    ("ch13", "q3"): """
 def masked_attention(q, k, v, mask=None):
     kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
     scores = q @ kt / np.sqrt(q.shape[-1])
@@ -761,17 +761,17 @@ def masked_attention(q, k, v, mask=None):
     weights = e / e.sum(axis=-1, keepdims=True)
     return weights @ v, weights
 """,
-    ("ch13", "q1"): """
+    ("ch14", "q1"): """
 def precision_recall(tp, fp, fn):
     precision = tp / (tp + fp) if tp + fp > 0 else 0.0
     return precision, tp / (tp + fn)       # no fraud at all: ZeroDivisionError
 """,
-    ("ch13", "q2"): """
+    ("ch14", "q2"): """
 def demographic_parity_gap(y_pred, group):
     a, b = np.unique(group)                # two groups only
     return float(abs(y_pred[group == a].mean() - y_pred[group == b].mean()))
 """,
-    ("ch13", "q3"): """
+    ("ch14", "q3"): """
 def reweighting_weights(y, group):
     w = np.zeros(len(y))
     for g in (0, 1):                       # groups 0 and 1 only

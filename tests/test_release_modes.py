@@ -345,27 +345,27 @@ LIBRARY_LINES = {
         (
             "dlcourse/attention.py",
             "return np.tril(np.ones((T, T), dtype=bool))",
-            "attention.causal_mask is the mask ch12 q2 asks for",
+            "attention.causal_mask is the mask ch13 q2 asks for",
         ),
         (
             "dlcourse/attention.py",
             "e = np.exp(scores - scores.max(axis=-1, keepdims=True))",
-            "attention.attention_weights, the stable softmax of chapter 12 (ch12 q1)",
+            "attention.attention_weights, the stable softmax of chapter 13 (ch13 q1)",
         ),
         (
             "dlcourse/attention.py",
             "return weights @ v, weights",
-            "attention.scaled_dot_product_attention, shown in chapter 12 (ch12 q3)",
+            "attention.scaled_dot_product_attention, shown in chapter 13 (ch13 q3)",
         ),
         (
             "dlcourse/attention.py",
             "pe[:, 0::2] = np.sin(angles)",
-            "attention.positional_encoding, shown in chapter 12 (ch12 q4)",
+            "attention.positional_encoding, shown in chapter 13 (ch13 q4)",
         ),
         (
             "dlcourse/fairness.py",
             "return float(max(rates) - min(rates))",
-            "fairness.demographic_parity_gap is the gap ch13 q2 asks for",
+            "fairness.demographic_parity_gap is the gap ch14 q2 asks for",
         ),
         (
             "dlcourse/models/cnn.py",

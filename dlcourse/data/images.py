@@ -24,7 +24,7 @@ turned, which is exactly what a convolutional network is built to ignore.
 **Photographs.** :func:`sample_photograph` returns one of the two JPEGs that
 ship inside scikit-learn ("china", "flower"), for edge filters on a real image.
 
-See chapter: Convolutional networks (book/10_cnn.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ The pair can sit anywhere in the sequence, so a model must keep *every* pair
 available until the end. Attention looks the key up directly; a recurrent
 network has to squeeze all pairs into its fixed-size state.
 
-See chapter: Attention and Transformers (book/12_attention.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb)
 """
 
 from __future__ import annotations

@@ -1,22 +1,18 @@
-"""Checkers for ``exercises/11_rnn.ipynb``: LSTM parameter count, an RNN step, the forget
-gate, a full LSTM step and an RNN over a sequence.
+"""Checkers for ``exercises/11_cnn.ipynb``: output sizes, parameter counts, convolution
+and max-pooling from scratch.
 
-Every expected answer comes from ``dlcourse.rnn`` (``RNNCell``, ``LSTMCell``, ``RNN``),
+Every expected answer comes from ``dlcourse.conv`` (``conv2d``, ``max_pool2d``, ``Conv2d``),
 itself tested equal to PyTorch. The hidden tests and the reference solutions are not here:
-they stay with the instructor (``dlcourse_instructor.answers.ch11``). Weights are in PyTorch's
-layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
+they stay with the instructor (``dlcourse_instructor.answers.ch11``).
 
-See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .checks import call
-from .compare import parts
 from .question import Question
 
 __all__ = [
@@ -25,211 +21,172 @@ __all__ = [
     "q3",
     "q4",
     "q5",
-    "random_weights",
-    "reference_count",
-    "reference_rnn_step",
-    "reference_forget",
-    "reference_lstm_step",
-    "reference_rnn_forward",
+    "reference_out_size",
+    "reference_params",
+    "reference_conv_single",
+    "reference_pool",
+    "reference_conv",
 ]
 
 
-def _cell(
-    cls: type, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
-) -> Any:
-    """A dlcourse cell holding copies of the given weights."""
-    cell = cls(W_ih.shape[1], W_hh.shape[1], rng=0)
-    for name, w in (
-        ("weight_ih", W_ih),
-        ("weight_hh", W_hh),
-        ("bias_ih", b_ih),
-        ("bias_hh", b_hh),
-    ):
-        getattr(cell, name).data = np.array(w, dtype=float, copy=True)
-    return cell
-
-
-def random_weights(
-    rng: np.random.Generator, gates: int, n_in: int, hidden: int
-) -> tuple[np.ndarray, ...]:
-    """Random weights of a cell, scaled like PyTorch's U(-1/√H, 1/√H) but a bit larger."""
-    s = 1.5 / np.sqrt(hidden)
-    return (
-        rng.uniform(-s, s, (gates * hidden, n_in)),
-        rng.uniform(-s, s, (gates * hidden, hidden)),
-        rng.uniform(-s, s, gates * hidden),
-        rng.uniform(-s, s, gates * hidden),
-    )
-
-
-# ----------------------------------------------------------------- q1: parameter count
-def reference_count(input_size: int, hidden_size: int) -> int:
-    from dlcourse.rnn import LSTMCell
+# ----------------------------------------------------------------- q1: output size
+def reference_out_size(n: int, k: int, padding: int = 0, stride: int = 1) -> int:
+    from dlcourse.autograd import Tensor
+    from dlcourse.conv import conv2d
 
     return int(
-        sum(p.data.size for p in LSTMCell(input_size, hidden_size, rng=0).parameters())
+        conv2d(
+            np.zeros((1, 1, n, n)),
+            Tensor(np.zeros((1, 1, k, k))),
+            stride=stride,
+            padding=padding,
+        ).shape[-1]
     )
 
 
+_SIZE_CASES = [
+    ((8, 3), {}),
+    ((8, 3), {"padding": 1}),
+    ((28, 5), {}),
+    ((7, 3), {"padding": 1, "stride": 2}),
+    ((224, 7), {"padding": 3, "stride": 2}),
+    ((5, 2), {"stride": 2}),
+]
 q1 = Question(
     "q1",
-    "lstm_param_count",
+    "conv_output_size",
     tests=[
-        call(a, reference_count(*a), name="lstm_param_count")
-        for a in [(2, 32), (1, 1), (10, 20)]
+        call(a, reference_out_size(*a, **kw), kwargs=kw, name="conv_output_size")
+        for a, kw in _SIZE_CASES
     ],
-    hint="Four gates (i, f, g, o). Each has a weight matrix for the input (H × I), one for the previous "
-    "hidden state (H × H) and, as in PyTorch, TWO bias vectors of length H (b_ih and b_hh).",
+    hint="Padding adds p pixels on BOTH sides, so the padded size is n + 2p. The kernel fits in "
+    "n + 2p − k + 1 positions at stride 1; with stride s only every s-th of them is used. "
+    "Use integer division `//` so the answer is an int.",
 )
 
 
-# ----------------------------------------------------------------- q2: one RNN step
-def reference_rnn_step(
-    x: np.ndarray,
-    h: np.ndarray,
-    W_ih: np.ndarray,
-    W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
-) -> np.ndarray:
-    from dlcourse.rnn import RNNCell
+# ----------------------------------------------------------------- q2: parameter count
+def reference_params(in_channels: int, out_channels: int, kernel_size: int) -> int:
+    from dlcourse.conv import Conv2d
 
-    return _cell(RNNCell, W_ih, W_hh, b_ih, b_hh)(x, h).data
+    return int(
+        sum(
+            p.data.size
+            for p in Conv2d(in_channels, out_channels, kernel_size, rng=0).parameters()
+        )
+    )
 
 
-_rng = np.random.default_rng(11)
-_N, _I, _H = 2, 3, 4  # I != H catches a transposed or swapped weight matrix
-_X, _H0, _C0 = (
-    _rng.normal(size=(_N, _I)),
-    _rng.normal(size=(_N, _H)),
-    _rng.normal(size=(_N, _H)),
-)
-_RNN_W = random_weights(_rng, 1, _I, _H)
 q2 = Question(
     "q2",
-    "rnn_step",
+    "conv_params",
     tests=[
-        call((_X, np.zeros((_N, _H)), *_RNN_W), reference_rnn_step, name="rnn_step"),
-        call((_X, _H0, *_RNN_W), reference_rnn_step, name="rnn_step"),
+        call(a, reference_params(*a), name="conv_params")
+        for a in [(1, 6, 5), (6, 16, 5), (3, 64, 3)]
     ],
-    hint="h_new = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh). x has shape (N, I) and W_ih (H, I), "
-    "so the input term is x @ W_ih.T, of shape (N, H).",
+    hint="Each of the out_channels kernels has one weight per input channel and kernel position "
+    "(in_channels · k · k) plus one bias. The image size does not enter.",
 )
 
 
-# ----------------------------------------------------------------- q3: the forget gate
-def reference_forget(
-    x: np.ndarray,
-    h: np.ndarray,
-    W_ih: np.ndarray,
-    W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
-) -> np.ndarray:
-    from dlcourse.rnn import LSTMCell
+# ----------------------------------------------------------------- q3: one-channel convolution
+def reference_conv_single(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    from dlcourse.autograd import Tensor
+    from dlcourse.conv import conv2d
 
-    cell = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)
-    cell(x, (h, np.zeros_like(h)))
-    return cell.last_gates["f"]
+    return conv2d(
+        np.asarray(image, dtype=float)[None, None],
+        Tensor(np.asarray(kernel, dtype=float)[None, None]),
+    ).data[0, 0]
 
 
-_LSTM_W = random_weights(_rng, 4, _I, _H)
-_BIASED = (
-    _LSTM_W[0],
-    _LSTM_W[1],
-    _LSTM_W[2] + np.repeat([0.0, 2.0, -1.0, 0.5], _H),
-    _LSTM_W[3],
-)
+_rng = np.random.default_rng(10)
+_IMG = np.arange(25.0).reshape(5, 5) % 7
+_K = np.array(
+    [[1.0, 0.0, -1.0], [2.0, 0.5, -2.0], [1.0, 0.0, -3.0]]
+)  # asymmetric: catches flipping
 q3 = Question(
     "q3",
-    "forget_gate",
+    "conv2d_single",
+    points=2,
     tests=[
-        call((_X, _H0, *_LSTM_W), reference_forget, name="forget_gate"),
-        call((_X, np.zeros((_N, _H)), *_BIASED), reference_forget, name="forget_gate"),
+        call((_IMG, _K), reference_conv_single, name="conv2d_single"),
+        call(
+            (_rng.normal(size=(6, 4)), _rng.normal(size=(2, 3))),
+            reference_conv_single,
+            name="conv2d_single",
+        ),
+        call((_IMG[:3, :3], _K), reference_conv_single, name="conv2d_single"),
     ],
-    hint="Compute all four pre-activations at once, z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, of shape "
-    "(N, 4H). PyTorch stacks the gates in the order i, f, g, o, so the forget gate is the SECOND "
-    "block of H columns, z[:, H:2*H], passed through the sigmoid.",
+    hint="The output has shape (H − kh + 1, W − kw + 1). Output pixel (i, j) is "
+    "np.sum(image[i:i + kh, j:j + kw] * kernel): the kernel is NOT flipped (deep learning's "
+    "'convolution' is a cross-correlation). Two loops over i and j are fine.",
 )
 
 
-# ----------------------------------------------------------------- q4: one LSTM step
-def reference_lstm_step(
-    x: np.ndarray,
-    h: np.ndarray,
-    c: np.ndarray,
-    W_ih: np.ndarray,
-    W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    from dlcourse.rnn import LSTMCell
+# ----------------------------------------------------------------- q4: max pooling
+def reference_pool(x: np.ndarray, k: int) -> np.ndarray:
+    from dlcourse.conv import max_pool2d
 
-    h_new, c_new = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)(x, (h, c))
-    return h_new.data, c_new.data
+    return max_pool2d(np.asarray(x, dtype=float)[None, None], k).data[0, 0]
 
 
+_BOOK = np.array([[1.0, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 1]])
 q4 = Question(
     "q4",
-    "lstm_step",
+    "max_pool",
     points=2,
     tests=[
-        call(
-            (_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
-        call(
-            (_X, _H0, _C0, *_LSTM_W),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
-        call(
-            (_X, _H0, 3 * _C0, *_BIASED),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
+        call((_BOOK, 2), reference_pool, name="max_pool"),
+        call((-np.abs(_rng.normal(size=(6, 6))), 2), reference_pool, name="max_pool"),
+        call((_rng.normal(size=(7, 5)), 3), reference_pool, name="max_pool"),
     ],
-    hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
-    "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
-    "h_new = o * tanh(c_new). Return (h_new, c_new).",
+    hint="The output has shape (H // k, W // k): rows or columns left over at the end are dropped. "
+    "Output pixel (i, j) is the maximum of x[k*i:k*i + k, k*j:k*j + k]. Start from the window's "
+    "values, not from 0 (all inputs may be negative).",
 )
 
 
-# ----------------------------------------------------------------- q5: an RNN over a sequence
-def reference_rnn_forward(
-    X: np.ndarray,
-    h0: np.ndarray,
-    W_ih: np.ndarray,
-    W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
+# ----------------------------------------------------------------- q5: a full convolution layer
+def reference_conv(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    stride: int = 1,
+    padding: int = 0,
 ) -> np.ndarray:
-    from dlcourse.rnn import RNN
+    from dlcourse.autograd import Tensor
+    from dlcourse.conv import conv2d
 
-    layer = RNN(W_ih.shape[1], W_hh.shape[1], rng=0)
-    layer.cell = _cell(type(layer.cell), W_ih, W_hh, b_ih, b_hh)
-    return layer(X, h0)[0].data
+    return conv2d(
+        np.asarray(x, dtype=float)[None],
+        Tensor(weight),
+        Tensor(bias),
+        stride=stride,
+        padding=padding,
+    ).data[0]
 
 
-_SEQ = _rng.normal(size=(_N, 6, _I))
+_X = _rng.normal(size=(3, 7, 6))
+_W = _rng.normal(size=(4, 3, 3, 2))
+_B = _rng.normal(size=4)
 q5 = Question(
     "q5",
-    "rnn_forward",
-    points=2,
+    "conv_layer",
+    points=3,
     tests=[
+        call((_X, _W, _B), reference_conv, name="conv_layer"),
+        call((_X, _W, _B), reference_conv, kwargs={"padding": 1}, name="conv_layer"),
+        call((_X, _W, _B), reference_conv, kwargs={"stride": 2}, name="conv_layer"),
         call(
-            (_SEQ, np.zeros((_N, _H)), *_RNN_W),
-            reference_rnn_forward,
-            name="rnn_forward",
+            (_X, _W, _B),
+            reference_conv,
+            kwargs={"stride": 2, "padding": 2},
+            name="conv_layer",
         ),
-        call((_SEQ, _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
-        call((_SEQ[:, :1], _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
     ],
-    hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
-    "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
-    "(np.stack(states, axis=1)). You may reuse your rnn_step.",
+    hint="Pad first: np.pad(x, ((0, 0), (padding, padding), (padding, padding))). The output has "
+    "shape (O, H_out, W_out) with H_out = (H + 2·padding − kh) // stride + 1. Output (o, i, j) "
+    "is bias[o] + np.sum(weight[o] * window), where the window is "
+    "xp[:, stride*i:stride*i + kh, stride*j:stride*j + kw] and spans ALL input channels.",
 )

@@ -1,12 +1,12 @@
-"""Checkers for ``exercises/12_attention.ipynb``: attention weights, the causal mask, masked
-scaled dot-product attention, sinusoidal positional encodings and splitting into heads.
+"""Checkers for ``exercises/12_rnn.ipynb``: LSTM parameter count, an RNN step, the forget
+gate, a full LSTM step and an RNN over a sequence.
 
-Every expected answer comes from ``dlcourse.attention`` (``scaled_dot_product_attention``,
-``causal_mask``, ``positional_encoding``, ``MultiHeadAttention``), itself tested equal to
-PyTorch. The hidden tests and the reference solutions are not here: they stay with the
-instructor (``dlcourse_instructor.answers.ch12``).
+Every expected answer comes from ``dlcourse.rnn`` (``RNNCell``, ``LSTMCell``, ``RNN``),
+itself tested equal to PyTorch. The hidden tests and the reference solutions are not here:
+they stay with the instructor (``dlcourse_instructor.answers.ch12``). Weights are in PyTorch's
+layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
 
-See chapter: Attention and Transformers (book/12_attention.ipynb)
+See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations
@@ -25,196 +25,211 @@ __all__ = [
     "q3",
     "q4",
     "q5",
-    "reference_sdpa",
-    "reference_weights",
-    "reference_causal",
-    "reference_pe",
-    "reference_split",
+    "random_weights",
+    "reference_count",
+    "reference_rnn_step",
+    "reference_forget",
+    "reference_lstm_step",
+    "reference_rnn_forward",
 ]
 
 
-def reference_sdpa(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
-    from dlcourse.attention import scaled_dot_product_attention
-
-    out, weights = scaled_dot_product_attention(q, k, v, mask=mask)
-    return out.data, weights.data
-
-
-_rng = np.random.default_rng(12)
-
-
-# ----------------------------------------------------------------- q1: attention weights
-def reference_weights(q: np.ndarray, k: np.ndarray) -> np.ndarray:
-    return reference_sdpa(q, k, np.zeros((k.shape[0], 1)))[1]
+def _cell(
+    cls: type, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+) -> Any:
+    """A dlcourse cell holding copies of the given weights."""
+    cell = cls(W_ih.shape[1], W_hh.shape[1], rng=0)
+    for name, w in (
+        ("weight_ih", W_ih),
+        ("weight_hh", W_hh),
+        ("bias_ih", b_ih),
+        ("bias_hh", b_hh),
+    ):
+        getattr(cell, name).data = np.array(w, dtype=float, copy=True)
+    return cell
 
 
-_Q, _K = _rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))
+def random_weights(
+    rng: np.random.Generator, gates: int, n_in: int, hidden: int
+) -> tuple[np.ndarray, ...]:
+    """Random weights of a cell, scaled like PyTorch's U(-1/√H, 1/√H) but a bit larger."""
+    s = 1.5 / np.sqrt(hidden)
+    return (
+        rng.uniform(-s, s, (gates * hidden, n_in)),
+        rng.uniform(-s, s, (gates * hidden, hidden)),
+        rng.uniform(-s, s, gates * hidden),
+        rng.uniform(-s, s, gates * hidden),
+    )
+
+
+# ----------------------------------------------------------------- q1: parameter count
+def reference_count(input_size: int, hidden_size: int) -> int:
+    from dlcourse.rnn import LSTMCell
+
+    return int(
+        sum(p.data.size for p in LSTMCell(input_size, hidden_size, rng=0).parameters())
+    )
+
+
 q1 = Question(
     "q1",
-    "attention_weights",
+    "lstm_param_count",
     tests=[
-        call((_Q, _K), reference_weights, name="attention_weights"),
-        call(
-            (_rng.normal(size=(2, 9)), _rng.normal(size=(4, 9))),
-            reference_weights,
-            name="attention_weights",
-        ),
-        call(
-            (60 * _Q, 60 * _K), reference_weights, name="attention_weights"
-        ),  # scores in the thousands
+        call(a, reference_count(*a), name="lstm_param_count")
+        for a in [(2, 32), (1, 1), (10, 20)]
     ],
-    hint="scores = q @ k.T / sqrt(d_k), with d_k = q.shape[1] (square root, not d_k itself). Softmax each "
-    "row; subtract the row's maximum before np.exp so that large scores do not overflow to inf.",
+    hint="Four gates (i, f, g, o). Each has a weight matrix for the input (H × I), one for the previous "
+    "hidden state (H × H) and, as in PyTorch, TWO bias vectors of length H (b_ih and b_hh).",
 )
 
 
-# ----------------------------------------------------------------- q2: the causal mask
-def reference_causal(T: int) -> np.ndarray:
-    from dlcourse.attention import causal_mask
+# ----------------------------------------------------------------- q2: one RNN step
+def reference_rnn_step(
+    x: np.ndarray,
+    h: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
+    from dlcourse.rnn import RNNCell
 
-    return causal_mask(T)
+    return _cell(RNNCell, W_ih, W_hh, b_ih, b_hh)(x, h).data
 
 
+_rng = np.random.default_rng(11)
+_N, _I, _H = 2, 3, 4  # I != H catches a transposed or swapped weight matrix
+_X, _H0, _C0 = (
+    _rng.normal(size=(_N, _I)),
+    _rng.normal(size=(_N, _H)),
+    _rng.normal(size=(_N, _H)),
+)
+_RNN_W = random_weights(_rng, 1, _I, _H)
 q2 = Question(
     "q2",
-    "causal_mask",
-    tests=[call((T,), reference_causal, name="causal_mask") for T in (1, 4, 6)],
-    hint="A (T, T) array of booleans; row t (the query) is True in columns 0..t (the keys it may see) "
-    "and False after. np.tril keeps the lower triangle; compare with 1 or use dtype=bool.",
+    "rnn_step",
+    tests=[
+        call((_X, np.zeros((_N, _H)), *_RNN_W), reference_rnn_step, name="rnn_step"),
+        call((_X, _H0, *_RNN_W), reference_rnn_step, name="rnn_step"),
+    ],
+    hint="h_new = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh). x has shape (N, I) and W_ih (H, I), "
+    "so the input term is x @ W_ih.T, of shape (N, H).",
 )
 
 
-# ----------------------------------------------------------------- q3: masked attention
-_causal5 = np.tril(np.ones((5, 5), dtype=bool))
-_pad = np.array(
-    [[True, True, True, True, False, False], [True, True, True, True, True, True]]
-)[:, None, :]
+# ----------------------------------------------------------------- q3: the forget gate
+def reference_forget(
+    x: np.ndarray,
+    h: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
+    from dlcourse.rnn import LSTMCell
+
+    cell = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)
+    cell(x, (h, np.zeros_like(h)))
+    return cell.last_gates["f"]
+
+
+_LSTM_W = random_weights(_rng, 4, _I, _H)
+_BIASED = (
+    _LSTM_W[0],
+    _LSTM_W[1],
+    _LSTM_W[2] + np.repeat([0.0, 2.0, -1.0, 0.5], _H),
+    _LSTM_W[3],
+)
 q3 = Question(
     "q3",
-    "masked_attention",
-    points=2,
+    "forget_gate",
     tests=[
-        call(
-            (
-                _rng.normal(size=(5, 4)),
-                _rng.normal(size=(5, 4)),
-                _rng.normal(size=(5, 3)),
-            ),
-            reference_sdpa,
-            name="masked_attention",
-            compare=parts("output", "weights"),
-        ),
-        call(
-            (
-                _rng.normal(size=(5, 4)),
-                _rng.normal(size=(5, 4)),
-                _rng.normal(size=(5, 3)),
-                _causal5,
-            ),
-            reference_sdpa,
-            name="masked_attention",
-            compare=parts("output", "weights"),
-        ),
-        call(
-            (
-                _rng.normal(size=(2, 3, 8)),
-                _rng.normal(size=(2, 6, 8)),
-                _rng.normal(size=(2, 6, 2)),
-                _pad,
-            ),
-            reference_sdpa,
-            name="masked_attention",
-            compare=parts("output", "weights"),
-        ),
-        call(  # "any number of leading batch or head axes": (batch, heads, T, d)
-            (
-                _rng.normal(size=(2, 2, 3, 4)),
-                _rng.normal(size=(2, 2, 3, 4)),
-                _rng.normal(size=(2, 2, 3, 2)),
-                np.tril(np.ones((3, 3), dtype=bool)),
-            ),
-            reference_sdpa,
-            name="masked_attention",
-            compare=parts("output", "weights"),
-        ),
-        call(  # scores in the thousands: a stable softmax, as in question 1
-            (
-                40 * _rng.normal(size=(3, 6)),
-                40 * _rng.normal(size=(3, 6)),
-                _rng.normal(size=(3, 2)),
-                np.tril(np.ones((3, 3), dtype=bool)),
-            ),
-            reference_sdpa,
-            name="masked_attention",
-            compare=parts("output", "weights"),
-        ),
+        call((_X, _H0, *_LSTM_W), reference_forget, name="forget_gate"),
+        call((_X, np.zeros((_N, _H)), *_BIASED), reference_forget, name="forget_gate"),
     ],
-    hint="scores = q @ np.swapaxes(k, -1, -2) / sqrt(d_k) works for any number of leading (batch, head) "
-    "axes. Where the mask is False, set the score to -np.inf (np.where(mask, scores, -np.inf)); the "
-    "softmax then gives those keys weight exactly 0. Softmax along the last axis, then weights @ v. "
-    "Return (output, weights).",
+    hint="Compute all four pre-activations at once, z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, of shape "
+    "(N, 4H). PyTorch stacks the gates in the order i, f, g, o, so the forget gate is the SECOND "
+    "block of H columns, z[:, H:2*H], passed through the sigmoid.",
 )
 
 
-# ----------------------------------------------------------------- q4: positional encoding
-def reference_pe(length: int, d_model: int) -> np.ndarray:
-    from dlcourse.attention import positional_encoding
+# ----------------------------------------------------------------- q4: one LSTM step
+def reference_lstm_step(
+    x: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    from dlcourse.rnn import LSTMCell
 
-    return positional_encoding(length, d_model)
+    h_new, c_new = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)(x, (h, c))
+    return h_new.data, c_new.data
 
 
 q4 = Question(
     "q4",
-    "positional_encoding",
+    "lstm_step",
     points=2,
     tests=[
-        call(a, reference_pe, name="positional_encoding")
-        for a in [(4, 6), (50, 16), (5, 7)]
+        call(
+            (_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W),
+            reference_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
+        call(
+            (_X, _H0, _C0, *_LSTM_W),
+            reference_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
+        call(
+            (_X, _H0, 3 * _C0, *_BIASED),
+            reference_lstm_step,
+            name="lstm_step",
+            compare=parts("h", "c"),
+        ),
     ],
-    hint="Column 2i holds sin(pos / 10000**(2i / d_model)) and column 2i + 1 holds cos of the SAME "
-    "angle. Build pos = np.arange(length)[:, None] and two_i = np.arange(0, d_model, 2); fill "
-    "pe[:, 0::2] and pe[:, 1::2]. For odd d_model there is one more sine column than cosine columns.",
+    hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
+    "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
+    "h_new = o * tanh(c_new). Return (h_new, c_new).",
 )
 
 
-# ----------------------------------------------------------------- q5: split into heads
-def reference_split(x: np.ndarray, num_heads: int) -> np.ndarray:
-    from dlcourse.attention import MultiHeadAttention
-    from dlcourse.autograd import Tensor
+# ----------------------------------------------------------------- q5: an RNN over a sequence
+def reference_rnn_forward(
+    X: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
+    from dlcourse.rnn import RNN
 
-    return (
-        MultiHeadAttention(x.shape[-1], num_heads, rng=0)
-        ._heads(Tensor(np.asarray(x, dtype=float)))
-        .data
-    )
+    layer = RNN(W_ih.shape[1], W_hh.shape[1], rng=0)
+    layer.cell = _cell(type(layer.cell), W_ih, W_hh, b_ih, b_hh)
+    return layer(X, h0)[0].data
 
 
+_SEQ = _rng.normal(size=(_N, 6, _I))
 q5 = Question(
     "q5",
-    "split_heads",
+    "rnn_forward",
+    points=2,
     tests=[
         call(
-            (np.arange(24.0).reshape(1, 3, 8), 2),
-            reference_split,
-            name="split_heads",
-            new_array=False,
+            (_SEQ, np.zeros((_N, _H)), *_RNN_W),
+            reference_rnn_forward,
+            name="rnn_forward",
         ),
-        call(
-            (_rng.normal(size=(2, 5, 12)), 3),
-            reference_split,
-            name="split_heads",
-            new_array=False,
-        ),
-        call(
-            (_rng.normal(size=(2, 4, 6)), 1),
-            reference_split,
-            name="split_heads",
-            new_array=False,
-        ),
+        call((_SEQ, _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
+        call((_SEQ[:, :1], _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
     ],
-    hint="Head h owns the features h*d .. h*d + d − 1, with d = E // num_heads. Reshape (N, T, E) to "
-    "(N, T, num_heads, d), then move the head axis in front of the time axis with "
-    ".transpose(0, 2, 1, 3).",
+    hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
+    "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
+    "(np.stack(states, axis=1)). You may reuse your rnn_step.",
 )

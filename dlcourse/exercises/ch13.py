@@ -1,13 +1,12 @@
-"""Checkers for ``exercises/13_applications.ipynb``: precision and recall, the demographic
-parity gap, reweighting, integrated gradients with the trapezoid rule.
+"""Checkers for ``exercises/13_attention.ipynb``: attention weights, the causal mask, masked
+scaled dot-product attention, sinusoidal positional encodings and splitting into heads.
 
-Every expected answer of questions 1 to 3 comes from ``dlcourse.fairness`` (tested against
-scikit-learn and hand-computed values); those of question 4 are written out below, computed
-once with ``dlcourse.interpret.integrated_gradients`` and PyTorch's autograd. The hidden
-tests and the reference solutions are not here: they stay with the instructor
-(``dlcourse_instructor.answers.ch13``).
+Every expected answer comes from ``dlcourse.attention`` (``scaled_dot_product_attention``,
+``causal_mask``, ``positional_encoding``, ``MultiHeadAttention``), itself tested equal to
+PyTorch. The hidden tests and the reference solutions are not here: they stay with the
+instructor (``dlcourse_instructor.answers.ch13``).
 
-See chapter: Applications and challenges (book/13_applications.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb)
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from .checks import call
-from .compare import number
-from .probe import Code
+from .compare import parts
 from .question import Question
 
 __all__ = [
@@ -26,175 +24,197 @@ __all__ = [
     "q2",
     "q3",
     "q4",
-    "reference_pr",
-    "reference_dp",
-    "reference_w",
-    "GRAD_SUM_SIN",
+    "q5",
+    "reference_sdpa",
+    "reference_weights",
+    "reference_causal",
+    "reference_pe",
+    "reference_split",
 ]
 
 
-# ----------------------------------------------------------------- q1: precision and recall
-def reference_pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
-    from dlcourse.fairness import precision_recall
+def reference_sdpa(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    from dlcourse.attention import scaled_dot_product_attention
 
-    y_true = np.r_[np.ones(tp), np.zeros(fp), np.ones(fn)].astype(int)
-    y_pred = np.r_[np.ones(tp), np.ones(fp), np.zeros(fn)].astype(int)
-    precision, recall = precision_recall(y_true, y_pred)
-    return float(precision), float(recall)
+    out, weights = scaled_dot_product_attention(q, k, v, mask=mask)
+    return out.data, weights.data
 
 
+_rng = np.random.default_rng(12)
+
+
+# ----------------------------------------------------------------- q1: attention weights
+def reference_weights(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return reference_sdpa(q, k, np.zeros((k.shape[0], 1)))[1]
+
+
+_Q, _K = _rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))
 q1 = Question(
     "q1",
-    "precision_recall",
+    "attention_weights",
     tests=[
-        call(a, reference_pr, name="precision_recall")
-        # (0, 0, 100): no alarm, precision 0.0; (0, 4, 0): no fraud, recall 0.0
-        for a in [(3, 2, 2), (80, 20, 120), (0, 0, 100), (0, 4, 0)]
+        call((_Q, _K), reference_weights, name="attention_weights"),
+        call(
+            (_rng.normal(size=(2, 9)), _rng.normal(size=(4, 9))),
+            reference_weights,
+            name="attention_weights",
+        ),
+        call(
+            (60 * _Q, 60 * _K), reference_weights, name="attention_weights"
+        ),  # scores in the thousands
     ],
-    hint="precision = TP / (TP + FP): of the alarms, how many were real. recall = TP / (TP + FN): of "
-    "the real cases, how many were caught. When there is no alarm at all (TP + FP = 0) return 0.0 "
-    "for the precision; when there is no positive (TP + FN = 0), 0.0 for the recall.",
+    hint="scores = q @ k.T / sqrt(d_k), with d_k = q.shape[1] (square root, not d_k itself). Softmax each "
+    "row; subtract the row's maximum before np.exp so that large scores do not overflow to inf.",
 )
 
 
-# ----------------------------------------------------------------- q2: demographic parity gap
-def reference_dp(y_pred: np.ndarray, group: np.ndarray) -> float:
-    from dlcourse.fairness import demographic_parity_gap
+# ----------------------------------------------------------------- q2: the causal mask
+def reference_causal(T: int) -> np.ndarray:
+    from dlcourse.attention import causal_mask
 
-    return demographic_parity_gap(y_pred, group)
+    return causal_mask(T)
 
 
-_rng = np.random.default_rng(13)
-_P = np.array([1, 1, 1, 0, 1, 0, 0, 0, 0, 1])
-_G = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
 q2 = Question(
     "q2",
-    "demographic_parity_gap",
-    tests=[
-        call((_P, _G), reference_dp, name="demographic_parity_gap", compare=number()),
-        call(
-            (_rng.integers(0, 2, 50), _rng.integers(0, 2, 50)),
-            reference_dp,
-            name="demographic_parity_gap",
-            compare=number(),
-        ),
-        call(
-            (np.array([1, 0, 1, 0]), np.array([5, 5, 7, 7])),
-            reference_dp,
-            name="demographic_parity_gap",
-            compare=number(),
-        ),
-        call(  # "possibly more than two groups"
-            (
-                np.array([1, 0, 1, 1, 0, 0, 1, 0, 0]),
-                np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]),
-            ),
-            reference_dp,
-            name="demographic_parity_gap",
-            compare=number(),
-        ),
-    ],
-    hint="For every group g in np.unique(group), the selection rate is y_pred[group == g].mean(). "
-    "The gap is the largest rate minus the smallest one (groups need not be 0 and 1, and there may "
-    "be more than two).",
+    "causal_mask",
+    tests=[call((T,), reference_causal, name="causal_mask") for T in (1, 4, 6)],
+    hint="A (T, T) array of booleans; row t (the query) is True in columns 0..t (the keys it may see) "
+    "and False after. np.tril keeps the lower triangle; compare with 1 or use dtype=bool.",
 )
 
 
-# ----------------------------------------------------------------- q3: reweighting
-def reference_w(y: np.ndarray, group: np.ndarray) -> np.ndarray:
-    from dlcourse.fairness import reweighting_weights
-
-    return reweighting_weights(y, group)
-
-
+# ----------------------------------------------------------------- q3: masked attention
+_causal5 = np.tril(np.ones((5, 5), dtype=bool))
+_pad = np.array(
+    [[True, True, True, True, False, False], [True, True, True, True, True, True]]
+)[:, None, :]
 q3 = Question(
     "q3",
-    "reweighting_weights",
+    "masked_attention",
     points=2,
     tests=[
         call(
-            (np.array([1, 1, 0, 0]), np.array([0, 0, 0, 1])),
-            reference_w,
-            name="reweighting_weights",
+            (
+                _rng.normal(size=(5, 4)),
+                _rng.normal(size=(5, 4)),
+                _rng.normal(size=(5, 3)),
+            ),
+            reference_sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
         ),
-        call((_P, _G), reference_w, name="reweighting_weights"),
         call(
-            (_rng.integers(0, 2, 40), _rng.integers(0, 2, 40)),
-            reference_w,
-            name="reweighting_weights",
+            (
+                _rng.normal(size=(5, 4)),
+                _rng.normal(size=(5, 4)),
+                _rng.normal(size=(5, 3)),
+                _causal5,
+            ),
+            reference_sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
         ),
-        call(  # any group labels, more than two groups
-            (np.array([1, 1, 0, 0, 1, 0, 1, 1]), np.array([3, 3, 3, 5, 5, 9, 9, 9])),
-            reference_w,
-            name="reweighting_weights",
+        call(
+            (
+                _rng.normal(size=(2, 3, 8)),
+                _rng.normal(size=(2, 6, 8)),
+                _rng.normal(size=(2, 6, 2)),
+                _pad,
+            ),
+            reference_sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
+        ),
+        call(  # "any number of leading batch or head axes": (batch, heads, T, d)
+            (
+                _rng.normal(size=(2, 2, 3, 4)),
+                _rng.normal(size=(2, 2, 3, 4)),
+                _rng.normal(size=(2, 2, 3, 2)),
+                np.tril(np.ones((3, 3), dtype=bool)),
+            ),
+            reference_sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
+        ),
+        call(  # scores in the thousands: a stable softmax, as in question 1
+            (
+                40 * _rng.normal(size=(3, 6)),
+                40 * _rng.normal(size=(3, 6)),
+                _rng.normal(size=(3, 2)),
+                np.tril(np.ones((3, 3), dtype=bool)),
+            ),
+            reference_sdpa,
+            name="masked_attention",
+            compare=parts("output", "weights"),
         ),
     ],
-    hint="For the example i in cell (g, y): w_i = P(g) · P(y) / P(g, y), where P(g) = mean(group == g), "
-    "P(y) = mean(labels == y) and P(g, y) = mean((group == g) & (labels == y)). Return a float "
-    "array of the same length as y.",
+    hint="scores = q @ np.swapaxes(k, -1, -2) / sqrt(d_k) works for any number of leading (batch, head) "
+    "axes. Where the mask is False, set the score to -np.inf (np.where(mask, scores, -np.inf)); the "
+    "softmax then gives those keys weight exactly 0. Softmax along the last axis, then weights @ v. "
+    "Return (output, weights).",
 )
 
 
-# ----------------------------------------------------------------- q4: integrated gradients
-class _Named(Code):
-    """A :class:`~.probe.Code` input that messages call by a name (``grad_sum_sin``)."""
+# ----------------------------------------------------------------- q4: positional encoding
+def reference_pe(length: int, d_model: int) -> np.ndarray:
+    from dlcourse.attention import positional_encoding
 
-    def __init__(self, label: str, source: str, **env: Any) -> None:
-        super().__init__(source, **env)
-        self.label = label
-
-    def __repr__(self) -> str:
-        return str(self.label)
+    return positional_encoding(length, d_model)
 
 
-#: The gradient of f(z) = Σ sin(z_i) + z_0 z_{-1}, built where the answer runs.
-GRAD_SUM_SIN = _Named(
-    "grad_sum_sin",
-    "lambda z: np.cos(z) + np.concatenate([[z[-1]], np.zeros(len(z) - 2), [z[0]]])",
-)
-
-
-def _ig_test(args, expected):
-    return call((GRAD_SUM_SIN, *args), expected, name="integrated_gradients")
-
-
-_X4 = np.array([1.0, -2.0, 0.5])
-# The expected attributions are written out (a reference would be the answer to this
-# question): computed once with dlcourse.interpret.integrated_gradients(model, x[None], 0,
-# baseline, steps) for a float64 torch model scoring f, i.e. the trapezoid rule on PyTorch's
-# gradients of f. The third input is a draw of np.random.default_rng(13), rounded, so that
-# its expected value cannot drift.
 q4 = Question(
     "q4",
-    "integrated_gradients",
-    points=3,
+    "positional_encoding",
+    points=2,
     tests=[
-        _ig_test(
-            (_X4, np.zeros(3), 4),
-            np.array([1.0870837513522271, -0.890274325576322, 0.7288011239746843]),
+        call(a, reference_pe, name="positional_encoding")
+        for a in [(4, 6), (50, 16), (5, 7)]
+    ],
+    hint="Column 2i holds sin(pos / 10000**(2i / d_model)) and column 2i + 1 holds cos of the SAME "
+    "angle. Build pos = np.arange(length)[:, None] and two_i = np.arange(0, d_model, 2); fill "
+    "pe[:, 0::2] and pe[:, 1::2]. For odd d_model there is one more sine column than cosine columns.",
+)
+
+
+# ----------------------------------------------------------------- q5: split into heads
+def reference_split(x: np.ndarray, num_heads: int) -> np.ndarray:
+    from dlcourse.attention import MultiHeadAttention
+    from dlcourse.autograd import Tensor
+
+    return (
+        MultiHeadAttention(x.shape[-1], num_heads, rng=0)
+        ._heads(Tensor(np.asarray(x, dtype=float)))
+        .data
+    )
+
+
+q5 = Question(
+    "q5",
+    "split_heads",
+    tests=[
+        call(
+            (np.arange(24.0).reshape(1, 3, 8), 2),
+            reference_split,
+            name="split_heads",
+            new_array=False,
         ),
-        _ig_test(
-            (_X4, np.zeros(3), 32),
-            np.array([1.0914025046092521, -0.9090014122972365, 0.7294157846269608]),
+        call(
+            (_rng.normal(size=(2, 5, 12)), 3),
+            reference_split,
+            name="split_heads",
+            new_array=False,
         ),
-        _ig_test(
-            (
-                np.array([1.83, -3.08, 0.96, 0.07, 1.32]),
-                np.array([0.39, 1.83, 0.03, -0.52, 0.58]),
-                7,
-            ),
-            np.array(
-                [
-                    1.9523365380529063,
-                    -0.9856440959835933,
-                    0.7880348834618593,
-                    0.5664873823802589,
-                    1.2416993038010193,
-                ]
-            ),
+        call(
+            (_rng.normal(size=(2, 4, 6)), 1),
+            reference_split,
+            name="split_heads",
+            new_array=False,
         ),
     ],
-    hint="Make steps + 1 points alpha = k / steps, k = 0..steps. At each, evaluate grad_f(baseline + alpha "
-    "* (x - baseline)). Average those gradients with the trapezoid weights (1/steps each, but "
-    "1/(2·steps) for the first and the last point), then multiply element-wise by (x - baseline).",
+    hint="Head h owns the features h*d .. h*d + d − 1, with d = E // num_heads. Reshape (N, T, E) to "
+    "(N, T, num_heads, d), then move the head axis in front of the time axis with "
+    ".transpose(0, 2, 1, 3).",
 )

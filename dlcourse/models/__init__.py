@@ -13,6 +13,6 @@ with ``from_torch`` and show that the two agree.
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.
 
-See chapter: Convolutional networks (book/10_cnn.ipynb); Recurrent networks and LSTMs
-(book/11_rnn.ipynb); Attention and Transformers (book/12_attention.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb); Recurrent networks and LSTMs
+(book/12_rnn.ipynb); Attention and Transformers (book/13_attention.ipynb)
 """

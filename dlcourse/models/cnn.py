@@ -21,7 +21,7 @@ with today's choices (ReLU, max-pooling, "same" padding):
 ``dlcourse.conv`` layers with the trained weights, so the chapter can check that
 the NumPy convolution and PyTorch's agree.
 
-See chapter: Convolutional networks (book/10_cnn.ipynb)
+See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ layers from ``torch.nn`` (fast, GPU-ready), wrapped as complete models:
 gradient-norm clipping, Pascanu et al. 2013) with seeded minibatches. Everything runs on
 :func:`dlcourse.device.device`.
 
-See chapter: Recurrent networks and LSTMs (book/11_rnn.ipynb)
+See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ at the "3".
 :class:`LSTMClassifier` is the recurrent baseline for the long-range recall
 task: it reads a token sequence and classifies it from its last hidden state.
 
-See chapter: Attention and Transformers (book/12_attention.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb)
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ steps). Gradient clipping rescales all gradients together when their joint norm
 exceeds ``max_norm``: :math:`g \\leftarrow g \\cdot \\min(1, \\text{max\\_norm} /
 \\lVert g \\rVert_2)`.
 
-See chapter: Training a real network (book/08_training.ipynb); Convolutional networks (book/10_cnn.ipynb)
+See chapter: Training a real network (book/08_training.ipynb); Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations

@@ -1,74 +1,101 @@
-"""Hidden tests of ``exercises/11_rnn.ipynb`` (instructors only)."""
+"""Hidden tests of ``exercises/11_cnn.ipynb`` (instructors only)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from dlcourse.exercises.ch11 import (
-    random_weights,
-    reference_count,
-    reference_forget,
-    reference_lstm_step,
-    reference_rnn_forward,
-    reference_rnn_step,
+    reference_conv,
+    reference_conv_single,
+    reference_out_size,
+    reference_params,
+    reference_pool,
 )
 from dlcourse.exercises.checks import call
-from dlcourse.exercises.compare import parts
 
-_rng = np.random.default_rng(1011)
+_rng = np.random.default_rng(1010)
+
+# The old hidden test tried every combination of n in (5, 8, 13), k in (1, 2, 3, 5), padding
+# 0..2 and stride 1..3 (108 calls). Each call is one round trip to the student's kernel
+# (about 14 ms), so these 12 stand for them: every n, k, padding and stride, every remainder
+# of (n + 2p - k) mod s for s = 2 and 3, k = n + 2p, padding with stride. Each of 18 wrong
+# formulas tried (padding once, `/`, ceil, round, no +1, padding after the stride, ...)
+# fails some of them, as it fails some of the 108. The expected size is an int, so a float
+# answer fails too.
+_SIZES = [
+    (5, 5, 0, 3),
+    (5, 1, 2, 3),
+    (8, 2, 1, 3),
+    (8, 3, 2, 2),
+    (13, 5, 1, 2),
+    (13, 2, 0, 3),
+    (8, 5, 2, 3),
+    (13, 3, 1, 3),
+    (5, 2, 1, 1),
+    (13, 5, 0, 1),
+    (8, 1, 0, 2),
+    (5, 3, 2, 2),
+]
 
 HIDDEN = {
     "q1": [
-        call(a, reference_count(*a), name=f"lstm_param_count ({what})")
-        for a, what in [
-            ((128, 64), "more inputs than hidden units"),
-            ((3, 300), "a large hidden state"),
-        ]
+        call(
+            (n, k),
+            reference_out_size(n, k, p, s),
+            kwargs={"padding": p, "stride": s},
+            name="conv_output_size (an int, right for combinations of n in 5..13, "
+            "k in 1..5, padding 0..2 and stride 1..3)",
+        )
+        for n, k, p, s in _SIZES
     ],
     "q2": [
-        call(
-            (
-                _rng.normal(size=(5, 6)),
-                _rng.normal(size=(5, 2)),
-                *random_weights(_rng, 1, 6, 2),
-            ),
-            reference_rnn_step,
-            name="rnn_step (a batch of 5, input size 6, hidden size 2)",
-        ),
+        call(a, reference_params(*a), name=f"conv_params ({what})")
+        for a, what in [
+            ((32, 64, 3), "a wide layer"),
+            ((1, 1, 1), "a 1 x 1 kernel on one channel"),
+            ((7, 2, 4), "an even kernel size"),
+        ]
     ],
     "q3": [
         call(
-            (
-                _rng.normal(size=(3, 5)),
-                _rng.normal(size=(3, 3)),
-                *random_weights(_rng, 4, 5, 3),
-            ),
-            reference_forget,
-            name="forget_gate (input size 5, hidden size 3)",
+            (_rng.normal(size=(9, 7)), _rng.normal(size=(4, 2))),
+            reference_conv_single,
+            name="conv2d_single (a non-square kernel on a larger image)",
+        ),
+        call(
+            (_rng.normal(size=(4, 6)), np.array([[2.5]])),
+            reference_conv_single,
+            name="conv2d_single (a 1 x 1 kernel)",
         ),
     ],
     "q4": [
         call(
-            (
-                _rng.normal(size=(4, 2)),
-                _rng.normal(size=(4, 5)),
-                _rng.normal(size=(4, 5)),
-                *random_weights(_rng, 4, 2, 5),
-            ),
-            reference_lstm_step,
-            name="lstm_step (input size 2, hidden size 5)",
-            compare=parts("h", "c"),
+            (_rng.normal(size=(3, 4)), 1),
+            reference_pool,
+            name="max_pool (k = 1 gives a new array equal to the input)",
+        ),
+        call(
+            (_rng.normal(size=(9, 8)), 4),
+            reference_pool,
+            name="max_pool (k = 4: the leftover row is dropped)",
         ),
     ],
     "q5": [
         call(
+            (_rng.normal(size=(1, 8, 8)), _rng.normal(size=(2, 1, 5, 5)), np.zeros(2)),
+            reference_conv,
+            kwargs={"stride": 3, "padding": 1},
+            name="conv_layer (stride 3 with padding 1, one input channel)",
+        ),
+        call(
             (
-                _rng.normal(size=(3, 12, 2)),
-                _rng.normal(size=(3, 5)),
-                *random_weights(_rng, 1, 2, 5),
+                _rng.normal(size=(5, 4, 9)),
+                _rng.normal(size=(1, 5, 1, 3)),
+                np.array([-1.5]),
             ),
-            reference_rnn_forward,
-            name="rnn_forward (a sequence of 12 steps, input size 2, hidden size 5)",
+            reference_conv,
+            kwargs={"stride": 1, "padding": 0},
+            name="conv_layer (five input channels, one output channel, a 1 x 3 kernel)",
         ),
     ],
 }

@@ -1,100 +1,74 @@
-"""Hidden tests of ``exercises/12_attention.ipynb`` (instructors only)."""
+"""Hidden tests of ``exercises/12_rnn.ipynb`` (instructors only)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
 from dlcourse.exercises.ch12 import (
-    reference_causal,
-    reference_pe,
-    reference_sdpa,
-    reference_split,
-    reference_weights,
+    random_weights,
+    reference_count,
+    reference_forget,
+    reference_lstm_step,
+    reference_rnn_forward,
+    reference_rnn_step,
 )
 from dlcourse.exercises.checks import call
 from dlcourse.exercises.compare import parts
 
-_rng = np.random.default_rng(1012)
-_Q, _K = _rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))
-_SDPA: dict[str, Any] = {"compare": parts("output", "weights")}
-
-# split_heads(x, 3) must be undone by merging the heads back (transpose + reshape): head h
-# holds features 4h..4h+3 of every position.
-_X_HEADS = _rng.normal(size=(2, 5, 12))
-
-
-def _merges_back(heads: Any) -> bool:
-    return bool(
-        isinstance(heads, np.ndarray)
-        and heads.shape == (2, 3, 5, 4)
-        and np.array_equal(heads.transpose(0, 2, 1, 3).reshape(2, 5, 12), _X_HEADS)
-    )
-
+_rng = np.random.default_rng(1011)
 
 HIDDEN = {
     "q1": [
-        call(
-            (_rng.normal(size=(6, 16)), _rng.normal(size=(6, 16))),
-            reference_weights,
-            name="attention_weights (6 queries and keys of dimension 16)",
-        ),
-        call(
-            (-500 * _Q, _K),
-            reference_weights,
-            name="attention_weights (very negative scores: a stable softmax)",
-        ),
+        call(a, reference_count(*a), name=f"lstm_param_count ({what})")
+        for a, what in [
+            ((128, 64), "more inputs than hidden units"),
+            ((3, 300), "a large hidden state"),
+        ]
     ],
     "q2": [
-        call((T,), reference_causal, name=f"causal_mask ({what})")
-        for T, what in [(2, "a 2 x 2 mask"), (17, "a long sequence")]
+        call(
+            (
+                _rng.normal(size=(5, 6)),
+                _rng.normal(size=(5, 2)),
+                *random_weights(_rng, 1, 6, 2),
+            ),
+            reference_rnn_step,
+            name="rnn_step (a batch of 5, input size 6, hidden size 2)",
+        ),
     ],
     "q3": [
         call(
             (
-                _rng.normal(size=(2, 3, 7, 4)),
-                _rng.normal(size=(2, 3, 7, 4)),
-                _rng.normal(size=(2, 3, 7, 5)),
-                np.tril(np.ones((7, 7), dtype=bool)),
+                _rng.normal(size=(3, 5)),
+                _rng.normal(size=(3, 3)),
+                *random_weights(_rng, 4, 5, 3),
             ),
-            reference_sdpa,
-            name="masked_attention (batch and head axes with a causal mask)",
-            **_SDPA,
-        ),
-        call(
-            (
-                30 * _rng.normal(size=(4, 6)),
-                30 * _rng.normal(size=(4, 6)),
-                _rng.normal(size=(4, 2)),
-                np.tril(np.ones((4, 4), dtype=bool)),
-            ),
-            reference_sdpa,
-            name="masked_attention (large scores with a causal mask: a stable softmax)",
-            **_SDPA,
+            reference_forget,
+            name="forget_gate (input size 5, hidden size 3)",
         ),
     ],
     "q4": [
-        call(a, reference_pe, name=f"positional_encoding ({what})")
-        for a, what in [
-            ((1, 2), "a single position"),
-            ((128, 64), "a long sequence"),
-            ((3, 1), "d_model = 1: one sine column"),
-        ]
+        call(
+            (
+                _rng.normal(size=(4, 2)),
+                _rng.normal(size=(4, 5)),
+                _rng.normal(size=(4, 5)),
+                *random_weights(_rng, 4, 2, 5),
+            ),
+            reference_lstm_step,
+            name="lstm_step (input size 2, hidden size 5)",
+            compare=parts("h", "c"),
+        ),
     ],
     "q5": [
         call(
-            (_rng.normal(size=(3, 7, 16)), 4),
-            reference_split,
-            name="split_heads (4 heads of 4 features)",
-            new_array=False,
-        ),
-        call(
-            (_X_HEADS, 3),
-            check=_merges_back,
-            new_array=False,
-            message="split_heads(x, 3) on x of shape (2, 5, 12) does not give shape "
-            "(2, 3, 5, 4) with head h holding features 4h..4h+3 of each position",
+            (
+                _rng.normal(size=(3, 12, 2)),
+                _rng.normal(size=(3, 5)),
+                *random_weights(_rng, 1, 2, 5),
+            ),
+            reference_rnn_forward,
+            name="rnn_forward (a sequence of 12 steps, input size 2, hidden size 5)",
         ),
     ],
 }

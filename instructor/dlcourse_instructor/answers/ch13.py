@@ -1,82 +1,100 @@
-"""Hidden tests of ``exercises/13_applications.ipynb`` (instructors only)."""
+"""Hidden tests of ``exercises/13_attention.ipynb`` (instructors only)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from dlcourse.exercises.ch13 import (
-    GRAD_SUM_SIN,
-    reference_dp,
-    reference_pr,
-    reference_w,
+    reference_causal,
+    reference_pe,
+    reference_sdpa,
+    reference_split,
+    reference_weights,
 )
 from dlcourse.exercises.checks import call
-from dlcourse.interpret import riemann_weights
+from dlcourse.exercises.compare import parts
 
-_rng = np.random.default_rng(1013)
+_rng = np.random.default_rng(1012)
+_Q, _K = _rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))
+_SDPA: dict[str, Any] = {"compare": parts("output", "weights")}
+
+# split_heads(x, 3) must be undone by merging the heads back (transpose + reshape): head h
+# holds features 4h..4h+3 of every position.
+_X_HEADS = _rng.normal(size=(2, 5, 12))
 
 
-def reference_ig(
-    grad_f: Callable[[np.ndarray], np.ndarray],
-    x: np.ndarray,
-    baseline: np.ndarray,
-    steps: int,
-) -> np.ndarray:
-    """Integrated gradients, the trapezoid rule of :func:`dlcourse.interpret.riemann_weights`
-    over ``grad_f`` (the built ``GRAD_SUM_SIN``) on the straight path."""
-    alphas, weights = riemann_weights(steps, "trapezoid")
-    avg: Any = sum(
-        w * grad_f(baseline + a * (x - baseline)) for a, w in zip(alphas, weights)
+def _merges_back(heads: Any) -> bool:
+    return bool(
+        isinstance(heads, np.ndarray)
+        and heads.shape == (2, 3, 5, 4)
+        and np.array_equal(heads.transpose(0, 2, 1, 3).reshape(2, 5, 12), _X_HEADS)
     )
-    return (x - baseline) * avg
 
 
 HIDDEN = {
     "q1": [
-        call(a, reference_pr, name=f"precision_recall ({what})")
-        for a, what in [
-            ((1, 0, 0), "a single alarm, a real one"),
-            ((7, 93, 3), "many false alarms"),
-            ((0, 5, 5), "alarms and frauds, none caught"),
-        ]
+        call(
+            (_rng.normal(size=(6, 16)), _rng.normal(size=(6, 16))),
+            reference_weights,
+            name="attention_weights (6 queries and keys of dimension 16)",
+        ),
+        call(
+            (-500 * _Q, _K),
+            reference_weights,
+            name="attention_weights (very negative scores: a stable softmax)",
+        ),
     ],
     "q2": [
-        call(
-            (_rng.integers(0, 2, 60), _rng.integers(0, 3, 60)),
-            reference_dp,
-            name="demographic_parity_gap (three groups)",
-        ),
-        call(
-            (np.array([0, 0, 1, 1, 1]), np.array([1, 1, 0, 0, 0])),
-            reference_dp,
-            name="demographic_parity_gap (group 0 selected more: a gap is never negative)",
-        ),
+        call((T,), reference_causal, name=f"causal_mask ({what})")
+        for T, what in [(2, "a 2 x 2 mask"), (17, "a long sequence")]
     ],
     "q3": [
         call(
-            (_rng.integers(0, 2, 80), _rng.integers(0, 3, 80)),
-            reference_w,
-            name="reweighting_weights (three groups)",
+            (
+                _rng.normal(size=(2, 3, 7, 4)),
+                _rng.normal(size=(2, 3, 7, 4)),
+                _rng.normal(size=(2, 3, 7, 5)),
+                np.tril(np.ones((7, 7), dtype=bool)),
+            ),
+            reference_sdpa,
+            name="masked_attention (batch and head axes with a causal mask)",
+            **_SDPA,
         ),
         call(
-            (np.array([1, 0, 1, 0, 1, 1]), np.array([0, 0, 1, 1, 2, 2])),
-            reference_w,
-            name="reweighting_weights (a group with one label only)",
+            (
+                30 * _rng.normal(size=(4, 6)),
+                30 * _rng.normal(size=(4, 6)),
+                _rng.normal(size=(4, 2)),
+                np.tril(np.ones((4, 4), dtype=bool)),
+            ),
+            reference_sdpa,
+            name="masked_attention (large scores with a causal mask: a stable softmax)",
+            **_SDPA,
         ),
     ],
     "q4": [
+        call(a, reference_pe, name=f"positional_encoding ({what})")
+        for a, what in [
+            ((1, 2), "a single position"),
+            ((128, 64), "a long sequence"),
+            ((3, 1), "d_model = 1: one sine column"),
+        ]
+    ],
+    "q5": [
         call(
-            (GRAD_SUM_SIN, _rng.normal(size=4), np.zeros(4), 1),
-            reference_ig,
-            name="integrated_gradients (steps = 1: the two end points only)",
+            (_rng.normal(size=(3, 7, 16)), 4),
+            reference_split,
+            name="split_heads (4 heads of 4 features)",
+            new_array=False,
         ),
         call(
-            (GRAD_SUM_SIN, _rng.normal(size=6), _rng.normal(size=6), 50),
-            reference_ig,
-            name="integrated_gradients (a random baseline, 50 steps)",
+            (_X_HEADS, 3),
+            check=_merges_back,
+            new_array=False,
+            message="split_heads(x, 3) on x of shape (2, 5, 12) does not give shape "
+            "(2, 3, 5, 4) with head h holding features 4h..4h+3 of each position",
         ),
     ],
 }
