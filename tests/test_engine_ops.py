@@ -342,7 +342,7 @@ def test_cat_and_stack(dim):
         a,
         b,
     )
-    with pytest.raises(RuntimeError, match="equal shape"):
+    with pytest.raises(RuntimeError, match="equal size"):
         stack([Tensor(a), Tensor(b[:1])])
 
 

@@ -354,6 +354,11 @@ LIBRARY_LINES = {
         ),
         (
             "dlcourse/attention.py",
+            "weights = e / e.sum(axis=-1, keepdims=True)",
+            "attention.attention_weights normalises the same way (ch12 q3)",
+        ),
+        (
+            "dlcourse/attention.py",
             "return weights @ v, weights",
             "attention.scaled_dot_product_attention, shown in chapter 13 (ch13 q3)",
         ),
