@@ -355,7 +355,7 @@ LIBRARY_LINES = {
         (
             "dlcourse/attention.py",
             "weights = e / e.sum(axis=-1, keepdims=True)",
-            "attention.attention_weights normalises the same way (ch12 q3)",
+            "attention.attention_weights normalises the same way (ch13 q3)",
         ),
         (
             "dlcourse/attention.py",
