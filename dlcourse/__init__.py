@@ -12,7 +12,9 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.interop       is_torch, to_numpy, and from_torch's registry of twins
     dlcourse.init          Xavier/Glorot and He/Kaiming initialisation
     dlcourse.losses        MSE, binary and categorical cross-entropy
-    dlcourse.optim         SGD (with momentum), RMSprop, Adam
+    dlcourse.optim         SGD (with momentum), RMSprop, Adam, AdamW; weight decay
+    dlcourse.lr_scheduler  learning-rate schedules: step, warm-up, cosine, in sequence
+    dlcourse.lr_finder     the learning-rate range test and its suggestion
     dlcourse.train         one training loop for dlcourse and PyTorch models
     dlcourse.landscapes    2-D loss landscapes and optimiser trajectories
     dlcourse.regions       linear regions of ReLU networks
@@ -60,6 +62,8 @@ _SUBMODULES = {
     "init",
     "losses",
     "optim",
+    "lr_scheduler",
+    "lr_finder",
     "train",
     "landscapes",
     "regions",
