@@ -751,6 +751,37 @@ def confusion_matrix(y_true, y_pred, n_classes):
     np.add.at(C, (y_true, y_pred), 1)
     return C
 """,
+    ("ch10", "q1"): """
+def relu_second_moment(q0, fan_in, std, depth):
+    var_relu = 0.5 - 1 / (2 * np.pi)       # Var(relu(z)) / E[z²], not E[relu(z)²] / E[z²]
+    return q0 * (fan_in * std ** 2 * var_relu) ** depth
+""",
+    ("ch10", "q2"): """
+def batchnorm_train(x, gamma, beta, eps=1e-5):
+    var = x.var(axis=0, ddof=1)            # the unbiased variance
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(var + eps) + beta
+""",
+    ("ch10", "q3"): """
+def update_running(running_mean, running_var, x, momentum=0.1):
+    # Keras' convention: momentum is the weight of the OLD estimate
+    new_mean = momentum * running_mean + (1 - momentum) * x.mean(axis=0)
+    new_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)
+    return new_mean, new_var
+""",
+    ("ch10", "q4"): """
+def residual_forward(x, W1, b1, W2, b2):
+    branch = np.maximum(x @ W1.T + b1, 0) @ W2.T + b2
+    return np.maximum(x + branch, 0)       # a ReLU after the sum
+""",
+    ("ch10", "q5"): """
+def warmup_cosine_lr(step, base_lr, warmup, total):
+    if step < warmup:
+        return base_lr * step / warmup     # starts at 0
+    return base_lr * (1 + np.cos(np.pi * (step - warmup) / (total - warmup))) / 2
+""",
+    ("ch10", "q6"): """
+broken_runs = ["D"]                        # only a loss too high is a problem
+""",
     ("ch13", "q3"): """
 def masked_attention(q, k, v, mask=None):
     kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
