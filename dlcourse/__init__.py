@@ -14,6 +14,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.losses        MSE, binary and categorical cross-entropy
     dlcourse.optim         SGD (with momentum), RMSprop, Adam
     dlcourse.train         one training loop for dlcourse and PyTorch models
+    dlcourse.stats         intervals, a paired test and seed spreads for honest numbers
     dlcourse.landscapes    2-D loss landscapes and optimiser trajectories
     dlcourse.regions       linear regions of ReLU networks
     dlcourse.data          offline datasets and generators
@@ -60,6 +61,7 @@ _SUBMODULES = {
     "losses",
     "optim",
     "train",
+    "stats",
     "landscapes",
     "regions",
     "data",
