@@ -16,6 +16,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.lr_scheduler  learning-rate schedules: step, warm-up, cosine, in sequence
     dlcourse.lr_finder     the learning-rate range test and its suggestion
     dlcourse.train         one training loop for dlcourse and PyTorch models
+    dlcourse.stats         intervals, a paired test and seed spreads for honest numbers
     dlcourse.landscapes    2-D loss landscapes and optimiser trajectories
     dlcourse.regions       linear regions of ReLU networks
     dlcourse.data          offline datasets and generators
@@ -65,6 +66,7 @@ _SUBMODULES = {
     "lr_scheduler",
     "lr_finder",
     "train",
+    "stats",
     "landscapes",
     "regions",
     "data",
