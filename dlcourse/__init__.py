@@ -12,7 +12,9 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.interop       is_torch, to_numpy, and from_torch's registry of twins
     dlcourse.init          Xavier/Glorot and He/Kaiming initialisation
     dlcourse.losses        MSE, binary and categorical cross-entropy
-    dlcourse.optim         SGD (with momentum), RMSprop, Adam
+    dlcourse.optim         SGD (with momentum), RMSprop, Adam, AdamW; weight decay
+    dlcourse.lr_scheduler  learning-rate schedules: step, warm-up, cosine, in sequence
+    dlcourse.lr_finder     the learning-rate range test and its suggestion
     dlcourse.train         one training loop for dlcourse and PyTorch models
     dlcourse.landscapes    2-D loss landscapes and optimiser trajectories
     dlcourse.regions       linear regions of ReLU networks
@@ -21,6 +23,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.animation     animations that play on a static page, offline
     dlcourse.diagnostics   gradient norms and activation statistics layer by layer
     dlcourse.throughput    matrix-product throughput on CPU and GPU
+    dlcourse.batchnorm     batch normalisation (BatchNorm1d, BatchNorm2d)
     dlcourse.conv          2-D convolution and max pooling (im2col)
     dlcourse.rnn           RNN and LSTM cells and layers
     dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
@@ -59,6 +62,8 @@ _SUBMODULES = {
     "init",
     "losses",
     "optim",
+    "lr_scheduler",
+    "lr_finder",
     "train",
     "landscapes",
     "regions",
@@ -68,6 +73,7 @@ _SUBMODULES = {
     "animation",
     "diagnostics",
     "throughput",
+    "batchnorm",
     "conv",
     "rnn",
     "attention",

@@ -49,6 +49,7 @@ _LAYER_MODULES = (
     "dlcourse.rnn",
     "dlcourse.attention",
     "dlcourse.normalization",
+    "dlcourse.batchnorm",
 )
 
 

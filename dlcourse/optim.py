@@ -1,4 +1,4 @@
-"""Optimisers: SGD (with momentum), RMSprop and Adam.
+"""Optimisers: SGD (with momentum), RMSprop, Adam and AdamW, with weight decay.
 
 An optimiser owns a list of parameters (Tensors) and, on every ``step()``, moves
 each parameter against its gradient ``p.grad``. The update rules are exactly
@@ -15,6 +15,14 @@ With ``g`` the gradient, ``lr`` the learning rate and ``t`` the step number:
 * Adam          ``m <- b1 m + (1 - b1) g``;  ``v <- b2 v + (1 - b2) g^2``;
                 ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with
                 ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``
+* AdamW         ``p <- p - lr * wd * p``, then the Adam step with ``g``
+
+Weight decay ``wd`` (``weight_decay``, 0 by default except AdamW's 1e-2) pulls the
+weights towards zero. SGD, RMSprop and Adam do it as PyTorch does, as an L2 penalty
+``wd/2 * |p|^2`` added to the loss, i.e. ``g <- g + wd * p`` before the rule above.
+AdamW (Loshchilov & Hutter 2019) *decouples* it: the shrinking ``p <- (1 - lr*wd) p``
+is not divided by Adam's ``sqrt(v_hat)``, so every weight decays at the same rate,
+whatever the size of its gradients.
 
 Updates are done in place on ``p.data`` (the model holds the same array, so it
 sees the new values) with vectorised NumPy operations. Parameters whose ``grad``
@@ -31,14 +39,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
 
 
 class Optimizer:
     """Base class: holds the parameters and one state dict per parameter.
 
-    Subclasses implement :meth:`_update`, the rule for one parameter array.
+    Subclasses implement :meth:`_update`, the rule for one parameter array. The
+    learning rate is the attribute ``lr``: a scheduler changes it between steps.
     """
+
+    lr: float = 0.0
+    weight_decay: float = 0.0
 
     def __init__(self, params: Iterable[Any]) -> None:
         unique: list[Any] = []
@@ -74,7 +86,13 @@ class Optimizer:
                     f"{type(self).__name__}.step: gradient shape {grad.shape} does not "
                     f"match parameter shape {p.data.shape}"
                 )
+            if self.weight_decay != 0.0:
+                grad = self._apply_weight_decay(p.data, grad)
             self._update(p.data, grad, state)
+
+    def _apply_weight_decay(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The gradient of ``loss + wd/2 * |p|^2``: ``g + wd * p`` (a new array)."""
+        return grad + self.weight_decay * param
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
@@ -96,6 +114,12 @@ def _check_lr(lr: float) -> float:
     return float(lr)
 
 
+def _check_weight_decay(weight_decay: float) -> float:
+    if not weight_decay >= 0.0:
+        raise ValueError(f"invalid weight_decay: {weight_decay} (must be >= 0)")
+    return float(weight_decay)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (heavy-ball) momentum.
 
@@ -109,16 +133,25 @@ class SGD(Optimizer):
     """
 
     def __init__(
-        self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params)
         self.lr = _check_lr(lr)
         if not momentum >= 0.0:
             raise ValueError(f"invalid momentum: {momentum} (must be >= 0)")
         self.momentum = float(momentum)
+        self.weight_decay = _check_weight_decay(weight_decay)
 
     def defaults(self) -> dict[str, Any]:
-        return {"lr": self.lr, "momentum": self.momentum}
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+        }
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
@@ -151,6 +184,7 @@ class RMSprop(Optimizer):
         lr: float = 0.01,
         alpha: float = 0.99,
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params)
         self.lr = _check_lr(lr)
@@ -159,9 +193,15 @@ class RMSprop(Optimizer):
         if not eps >= 0.0:
             raise ValueError(f"invalid eps: {eps} (must be >= 0)")
         self.alpha, self.eps = float(alpha), float(eps)
+        self.weight_decay = _check_weight_decay(weight_decay)
 
     def defaults(self) -> dict[str, Any]:
-        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps}
+        return {
+            "lr": self.lr,
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+        }
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
@@ -193,6 +233,7 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params)
         self.lr = _check_lr(lr)
@@ -202,9 +243,15 @@ class Adam(Optimizer):
             raise ValueError(f"invalid eps: {eps} (must be >= 0)")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
+        self.weight_decay = _check_weight_decay(weight_decay)
 
     def defaults(self) -> dict[str, Any]:
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps}
+        return {
+            "lr": self.lr,
+            "betas": self.betas,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+        }
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]
@@ -227,3 +274,31 @@ class Adam(Optimizer):
         param -= (
             (self.lr * m_hat_scale) * m / (np.sqrt(v) * v_hat_sqrt_scale + self.eps)
         )
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019; ``torch.optim.AdamW``).
+
+    .. math::
+        p \\leftarrow (1 - \\eta\\, \\lambda)\\, p, \\quad\\text{then the Adam step}
+
+    with ``lambda = weight_decay``. In Adam with ``weight_decay`` the decay term
+    ``lambda * p`` is part of the gradient and so is divided by ``sqrt(v_hat)``:
+    weights with large gradients are barely decayed. Here the decay bypasses that
+    scaling, which is what makes weight decay work as a regulariser with Adam.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def _apply_weight_decay(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        # Decoupled: shrink the weights directly and hand Adam the bare gradient.
+        param *= 1.0 - self.lr * self.weight_decay
+        return grad

@@ -51,6 +51,16 @@ def test_as_generator_passes_generators_through_and_seeds_ints():
 
 
 # ------------------------------------------------------------------ from_torch registry
+def _trained_batchnorm(layer: tnn.Module, shape: tuple[int, ...]) -> tnn.Module:
+    """A batch-norm layer with non-trivial weights and running statistics."""
+    with torch.no_grad():
+        layer.weight.normal_()
+        layer.bias.normal_()
+        for _ in range(3):
+            layer(torch.randn(shape) * 2 + 1)
+    return layer
+
+
 def _case(name: str) -> tuple[tnn.Module, tuple[int, ...]]:
     """A torch module of class ``name`` and the shape of an input for it."""
     torch.manual_seed(0)
@@ -79,6 +89,11 @@ def _case(name: str) -> tuple[tnn.Module, tuple[int, ...]]:
             (2, 5, 8),
         ),
         "LayerNorm": (tnn.LayerNorm(8), (2, 5, 8)),
+        "BatchNorm1d": (_trained_batchnorm(tnn.BatchNorm1d(3), (6, 3, 4)), (5, 3, 4)),
+        "BatchNorm2d": (
+            _trained_batchnorm(tnn.BatchNorm2d(3), (4, 3, 5, 5)),
+            (2, 3, 4, 4),
+        ),
         "TransformerEncoderLayer": (
             tnn.TransformerEncoderLayer(
                 8, 2, 16, dropout=0.0, batch_first=True, norm_first=True

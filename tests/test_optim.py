@@ -13,14 +13,25 @@ STEPS = 50
 
 # (dlcourse class, torch class, kwargs) — several hyper-parameter settings each.
 CASES = [
-    (optim.SGD, torch.optim.SGD, dict(lr=0.01)),
-    (optim.SGD, torch.optim.SGD, dict(lr=0.005, momentum=0.9)),
-    (optim.SGD, torch.optim.SGD, dict(lr=0.003, momentum=0.5)),
-    (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01)),
-    (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.003, alpha=0.9, eps=1e-4)),
-    (optim.Adam, torch.optim.Adam, dict(lr=0.01)),
-    (optim.Adam, torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6)),
-    (optim.Adam, torch.optim.Adam, dict(lr=0.002, betas=(0.0, 0.9), eps=1e-3)),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.01}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.005, "momentum": 0.9}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.003, "momentum": 0.5}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.003, "alpha": 0.9, "eps": 1e-4}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.01}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.002, "betas": (0.0, 0.9), "eps": 1e-3}),
+    # Weight decay: an L2 term in the gradient (SGD, RMSprop, Adam), decoupled (AdamW).
+    (optim.SGD, torch.optim.SGD, {"lr": 0.01, "weight_decay": 0.1}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.005, "momentum": 0.9, "weight_decay": 0.05}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "weight_decay": 0.1}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.01}),
+    (
+        optim.AdamW,
+        torch.optim.AdamW,
+        {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.3},
+    ),
 ]
 IDS = [f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
 
@@ -185,6 +196,10 @@ def test_float32_parameters_stay_float32():
         (lambda p: optim.Adam([p], betas=(0.9, 1.0)), "betas"),
         (lambda p: optim.Adam([p], eps=-1e-8), "eps"),
         (lambda p: optim.Adam([], lr=1e-3), "empty parameter list"),
+        (lambda p: optim.SGD([p], weight_decay=-0.1), "weight_decay"),
+        (lambda p: optim.RMSprop([p], weight_decay=float("nan")), "weight_decay"),
+        (lambda p: optim.Adam([p], weight_decay=-1e-4), "weight_decay"),
+        (lambda p: optim.AdamW([p], weight_decay=-1e-2), "weight_decay"),
         (lambda p: optim.SGD(iter(()), lr=1e-3), "empty parameter list"),
     ],
 )
@@ -202,3 +217,27 @@ def test_non_tensor_params_and_wrong_grad_shape_are_rejected():
     p.grad = np.zeros((1, 3))
     with pytest.raises(ValueError, match=r"\(1, 3\).*\(3,\)"):
         opt.step()
+
+
+def test_adamw_decays_every_weight_at_the_same_rate_adam_does_not():
+    """With zero gradient AdamW shrinks p by (1 - lr*wd); Adam's L2 term, divided by
+    sqrt(v_hat), moves every weight by about lr instead, whatever its size."""
+    p0 = np.array([1.0, 10.0])
+    a, b = Tensor(p0.copy(), requires_grad=True), Tensor(p0.copy(), requires_grad=True)
+    adamw = optim.AdamW([a], lr=0.1, weight_decay=0.5)
+    adam = optim.Adam([b], lr=0.1, weight_decay=0.5)
+    assert optim.AdamW([a]).weight_decay == 1e-2  # PyTorch's default
+    a.grad, b.grad = np.zeros(2), np.zeros(2)
+    adamw.step()
+    adam.step()
+    np.testing.assert_allclose(a.data, p0 * (1 - 0.1 * 0.5))
+    np.testing.assert_allclose(b.data, p0 - 0.1, rtol=1e-7)
+
+
+def test_weight_decay_leaves_the_gradient_untouched():
+    p = Tensor(np.array([2.0]), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, weight_decay=1.0)
+    p.grad = np.array([1.0])
+    opt.step()
+    np.testing.assert_allclose(p.data, [2.0 - 0.1 * 3.0])
+    np.testing.assert_allclose(p.grad, [1.0])
