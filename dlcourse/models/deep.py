@@ -1,0 +1,199 @@
+"""Deep PyTorch networks with the three fixes as switches, and a recorder of training.
+
+A deep MLP is a stack of ``depth`` hidden blocks of equal ``width``. Each block is
+
+.. math::
+
+    \\text{plain:}\\quad h_{\\ell} = \\operatorname{relu}(\\mathrm{N}(W_\\ell h_{\\ell-1} + b_\\ell)),
+    \\qquad
+    \\text{residual:}\\quad h_{\\ell} = h_{\\ell-1} + W_\\ell\\,\\operatorname{relu}(\\mathrm{N}(h_{\\ell-1})) + b_\\ell,
+
+where :math:`\\mathrm{N}` is batch normalisation (``norm="batch"``) or the identity. The
+residual block is the "pre-activation" form of He et al. (2016): the identity path
+carries :math:`h_{\\ell-1}` unchanged, so :math:`\\partial h_\\ell / \\partial h_{\\ell-1}
+= I + \\ldots` and the gradient reaches the first layer even when the branches are small.
+``init="he"`` draws every hidden weight from :math:`\\mathcal N(0, 2/n_\\text{in})`
+(``torch.nn.init.kaiming_normal_``), which keeps the second moment :math:`E[h^2]` of a
+ReLU stack constant; ``init="default"`` keeps PyTorch's uniform
+:math:`\\pm 1/\\sqrt{n_\\text{in}}`, whose variance :math:`1/(3 n_\\text{in})` shrinks
+:math:`E[h^2]` six-fold per layer.
+
+:func:`train_recording` trains such a model with minibatch SGD and records, every epoch,
+the training loss, the validation loss and accuracy, and the gradient norm
+:math:`\\lVert \\partial L / \\partial W_\\ell \\rVert` of every hidden layer (averaged
+over the epoch's steps).
+
+See chapter: Making deep networks trainable (book/10_trainable.ipynb)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+from torch.optim.lr_scheduler import LRScheduler
+
+__all__ = ["DeepMLP", "DeepHistory", "train_recording"]
+
+Init = Literal["default", "he"]
+Norm = Literal["none", "batch"]
+
+
+class _Block(nn.Module):
+    """One hidden block: plain ``relu(N(linear(h)))`` or residual ``h + linear(relu(N(h)))``."""
+
+    def __init__(self, width: int, norm: Norm, residual: bool) -> None:
+        super().__init__()
+        self.residual = residual
+        self.linear = nn.Linear(width, width)
+        self.norm: nn.Module = (
+            nn.BatchNorm1d(width) if norm == "batch" else nn.Identity()
+        )
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.residual:
+            return h + self.linear(torch.relu(self.norm(h)))
+        return torch.relu(self.norm(self.linear(h)))
+
+
+class DeepMLP(nn.Module):
+    """``in_features → width`` (ReLU), ``depth`` hidden blocks, then ``width → out_features``.
+
+    Args:
+        depth: number of hidden ``width × width`` blocks (the input and output layers
+            come on top).
+        init: ``"default"`` (PyTorch's) or ``"he"`` for every weight before a ReLU.
+        norm: ``"batch"`` puts a ``BatchNorm1d`` in every hidden block.
+        residual: hidden blocks add their output to their input.
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        width: int,
+        depth: int,
+        out_features: int,
+        *,
+        init: Init = "default",
+        norm: Norm = "none",
+        residual: bool = False,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if depth < 0 or width < 1:
+            raise ValueError(
+                f"DeepMLP: need depth >= 0 and width >= 1, got {depth}, {width}"
+            )
+        if init not in ("default", "he") or norm not in ("none", "batch"):
+            raise ValueError(f"DeepMLP: unknown init {init!r} or norm {norm!r}")
+        torch.manual_seed(seed)
+        self.stem = nn.Linear(in_features, width)
+        self.blocks = nn.ModuleList(_Block(width, norm, residual) for _ in range(depth))
+        self.hidden_linears: list[nn.Linear] = [self.stem]
+        self.hidden_linears += [block.linear for block in self.blocks]  # type: ignore[misc]
+        self.head = nn.Linear(width, out_features)
+        if init == "he":
+            for layer in self.hidden_linears:
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.stem(x))
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h)
+
+    def layer_weights(self) -> list[torch.Tensor]:
+        """The weight matrices from the input to the output, one per layer."""
+        return [layer.weight for layer in self.hidden_linears] + [self.head.weight]
+
+
+@dataclass
+class DeepHistory:
+    """Per-epoch records of :func:`train_recording`.
+
+    ``grad_norms[e, l]`` is the mean over epoch ``e``'s steps of the gradient norm of
+    layer ``l`` (0 = next to the input).
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+
+def _evaluate(
+    model: nn.Module, X: torch.Tensor, y: torch.Tensor
+) -> tuple[float, float]:
+    model.eval()
+    with torch.no_grad():
+        logits = model(X)
+        loss = nn.functional.cross_entropy(logits, y).item()
+        acc = (logits.argmax(1) == y).float().mean().item()
+    model.train()
+    return loss, acc
+
+
+def train_recording(
+    model: DeepMLP,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    schedule: Callable[[torch.optim.Optimizer], LRScheduler] | None = None,
+    seed: int = 0,
+) -> DeepHistory:
+    """Train ``model`` with SGD (cross-entropy), recording loss, accuracy and gradients.
+
+    ``schedule(optimizer)`` builds a ``torch.optim.lr_scheduler`` that is stepped after
+    every optimizer step (so warm-up and decay count steps, not epochs);
+    ``weight_decay`` is SGD's L2 term. ``seed`` fixes the minibatch order. The training loss of an epoch is the mean
+    over its minibatches (in training mode); the validation numbers are measured in
+    evaluation mode after the epoch.
+    """
+    X = torch.as_tensor(train[0], dtype=torch.float32)
+    y = torch.as_tensor(train[1], dtype=torch.long)
+    Xv = torch.as_tensor(val[0], dtype=torch.float32)
+    yv = torch.as_tensor(val[1], dtype=torch.long)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
+    )
+    scheduler = schedule(optimizer) if schedule is not None else None
+    order_rng = np.random.default_rng(seed)
+    weights = model.layer_weights()
+    history = DeepHistory()
+    norms: list[np.ndarray] = []
+    model.train()
+    for _ in range(epochs):
+        perm = torch.as_tensor(order_rng.permutation(len(X)))
+        losses: list[float] = []
+        norm_sum = torch.zeros(len(weights))
+        for start in range(0, len(X), batch_size):
+            idx = perm[start : start + batch_size]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            # Summed as one tensor: a .item() per layer and step would cost more than the step.
+            norm_sum += torch.stack(
+                [w.grad.norm() for w in weights if w.grad is not None]
+            )
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            losses.append(loss.item())
+        history.train_loss.append(float(np.mean(losses)))
+        norms.append(norm_sum.numpy() / len(losses))
+        val_loss, val_acc = _evaluate(model, Xv, yv)
+        history.val_loss.append(val_loss)
+        history.val_acc.append(val_acc)
+    history.grad_norms = np.array(norms)
+    return history
