@@ -47,6 +47,7 @@ venv: $(STAMP)
 
 # Strict: any warning, error or time-out in any chapter fails the build.
 book: $(STAMP)
+	rm -rf _build/html  # no page of an earlier build (a renamed chapter) survives
 	$(BIN)/jupyter-book build --all -W --keep-going .
 	@echo
 	@echo "The book is in _build/html. Open _build/html/index.html, or run 'make serve'."

@@ -1,4 +1,4 @@
-"""The deep MLP of the chapter 'Making deep networks trainable': its switches and recorder."""
+"""The deep MLP and CNN of the chapter 'Making deep networks trainable': its switches and recorder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.models.deep import DeepMLP, train_recording
+from dlcourse.models.deep import DeepCNN, DeepMLP, train_recording
 
 
 def _data(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -113,3 +113,47 @@ def test_bad_options_are_refused() -> None:
         DeepMLP(4, 4, 2, 3, init="xavier")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         DeepMLP(4, 0, 2, 3)
+
+
+def test_cnn_blocks_compute_the_documented_formulas() -> None:
+    """Plain relu(N(conv h)) and residual h + conv(relu(N(h))), checked with F.conv2d."""
+    conv2d = torch.nn.functional.conv2d
+    x = torch.randn(3, 1, 8, 8)
+    for residual in (False, True):
+        model = DeepCNN(2, 4, residual=residual, seed=1).eval()
+        h = torch.relu(conv2d(x, model.stem.weight, model.stem.bias, padding=1))
+        for conv in model.convs[1:]:  # the blocks' convolutions, in order
+            W, b = conv.weight, conv.bias
+            if residual:
+                h = h + conv2d(torch.relu(h), W, b, padding=1)
+            else:
+                h = torch.relu(conv2d(h, W, b, padding=1))
+        expected = h.flatten(1) @ model.head.weight.T + model.head.bias
+        torch.testing.assert_close(model(x), expected)
+
+
+def test_cnn_switches_he_init_and_batch_norm_2d() -> None:
+    model = DeepCNN(6, 16, init="he", norm="batch", seed=0)
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) == 6
+    assert not any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in DeepCNN(6, 16).modules()
+    )
+    for w in model.layer_weights()[1:-1]:  # fan-in 9 * 16 = 144: variance 2 / 144
+        assert w.var().item() == pytest.approx(2 / (9 * w.shape[1]), rel=0.1)
+    assert len(model.layer_weights()) == 6 + 2
+    with pytest.raises(ValueError):
+        DeepCNN(2, 4, norm="layer")  # type: ignore[arg-type]
+
+
+def test_cnn_recorded_gradient_norms_equal_autograd_on_a_single_step() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((16, 1, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 10, 16)
+    model, reference = DeepCNN(3, 4, seed=0), DeepCNN(3, 4, seed=0)
+    torch.nn.functional.cross_entropy(
+        reference(torch.tensor(X)), torch.tensor(y)
+    ).backward()
+    expected = [w.grad.norm().item() for w in reference.layer_weights()]  # type: ignore[union-attr]
+    history = train_recording(model, (X, y), (X, y), epochs=1, lr=0.0, batch_size=16)
+    np.testing.assert_allclose(history.grad_norms[0], expected, rtol=1e-5)
+    assert history.grad_norms.shape == (1, 5)

@@ -378,6 +378,11 @@ LIBRARY_LINES = {
             "the library's minibatch loop (ch06 q5 and ch08 q4 write one)",
         ),
         (
+            "dlcourse/models/deep.py",
+            "for start in range(0, len(X), batch_size):",
+            "chapter 10's recording trainer: the same minibatch loop (ch06 q5, ch08 q4)",
+        ),
+        (
             "dlcourse/models/cnn.py",
             "total += loss.item() * len(idx)",
             "the library's minibatch loop: an epoch's mean loss (ch08 q4)",

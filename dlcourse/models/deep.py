@@ -18,6 +18,10 @@ ReLU stack constant; ``init="default"`` keeps PyTorch's uniform
 :math:`\\pm 1/\\sqrt{n_\\text{in}}`, whose variance :math:`1/(3 n_\\text{in})` shrinks
 :math:`E[h^2]` six-fold per layer.
 
+:class:`DeepCNN` is the same stack with ``3 × 3`` convolutions of ``channels`` channels
+(padding 1, so every layer keeps the image size) and ``BatchNorm2d``, closed by one
+linear layer on the flattened feature maps.
+
 :func:`train_recording` trains such a model with minibatch SGD and records, every epoch,
 the training loss, the validation loss and accuracy, and the gradient norm
 :math:`\\lVert \\partial L / \\partial W_\\ell \\rVert` of every hidden layer (averaged
@@ -37,7 +41,7 @@ import torch
 from torch import nn
 from torch.optim.lr_scheduler import LRScheduler
 
-__all__ = ["DeepMLP", "DeepHistory", "train_recording"]
+__all__ = ["DeepCNN", "DeepMLP", "DeepHistory", "train_recording"]
 
 Init = Literal["default", "he"]
 Norm = Literal["none", "batch"]
@@ -113,6 +117,83 @@ class DeepMLP(nn.Module):
         return [layer.weight for layer in self.hidden_linears] + [self.head.weight]
 
 
+class _ConvBlock(nn.Module):
+    """``relu(N(conv(h)))`` or residual ``h + conv(relu(N(h)))``, 3 × 3, same size."""
+
+    def __init__(self, channels: int, norm: Norm, residual: bool) -> None:
+        super().__init__()
+        self.residual = residual
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.norm: nn.Module = (
+            nn.BatchNorm2d(channels) if norm == "batch" else nn.Identity()
+        )
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.residual:
+            return h + self.conv(torch.relu(self.norm(h)))
+        return torch.relu(self.norm(self.conv(h)))
+
+
+class DeepCNN(nn.Module):
+    """``in_channels → channels`` 3 × 3 conv (ReLU), ``depth`` conv blocks, linear.
+
+    Input ``(N, in_channels, image_size, image_size)``. Padding 1 keeps the image size in
+    every layer; the head flattens the last ``channels × image_size²`` features and maps
+    them to ``out_features`` logits.
+
+    Args:
+        depth: number of hidden ``channels → channels`` 3 × 3 convolution blocks.
+        init: ``"default"`` (PyTorch's) or ``"he"`` (``kaiming_normal_``, fan-in
+            ``9 · channels``) for every convolution.
+        norm: ``"batch"`` puts a ``BatchNorm2d`` in every block.
+        residual: blocks add their output to their input.
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        depth: int,
+        channels: int,
+        *,
+        in_channels: int = 1,
+        image_size: int = 8,
+        out_features: int = 10,
+        init: Init = "default",
+        norm: Norm = "none",
+        residual: bool = False,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if depth < 0 or channels < 1:
+            raise ValueError(
+                f"DeepCNN: need depth >= 0 and channels >= 1, got {depth}, {channels}"
+            )
+        if init not in ("default", "he") or norm not in ("none", "batch"):
+            raise ValueError(f"DeepCNN: unknown init {init!r} or norm {norm!r}")
+        torch.manual_seed(seed)
+        self.stem = nn.Conv2d(in_channels, channels, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            _ConvBlock(channels, norm, residual) for _ in range(depth)
+        )
+        self.convs: list[nn.Conv2d] = [self.stem]
+        self.convs += [block.conv for block in self.blocks]  # type: ignore[misc]
+        self.head = nn.Linear(channels * image_size**2, out_features)
+        if init == "he":
+            for conv in self.convs:
+                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                nn.init.zeros_(conv.bias)  # type: ignore[arg-type]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.stem(x))
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h.flatten(1))
+
+    def layer_weights(self) -> list[torch.Tensor]:
+        """The weights from the input to the output, one per layer."""
+        return [conv.weight for conv in self.convs] + [self.head.weight]
+
+
 @dataclass
 class DeepHistory:
     """Per-epoch records of :func:`train_recording`.
@@ -140,7 +221,7 @@ def _evaluate(
 
 
 def train_recording(
-    model: DeepMLP,
+    model: DeepMLP | DeepCNN,
     train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
     *,
