@@ -22,7 +22,7 @@ def test_blocks_compute_the_documented_formulas() -> None:
         model = DeepMLP(4, 4, 2, 3, residual=residual, seed=1).eval()
         h = torch.relu(x @ model.stem.weight.T + model.stem.bias)
         for block in model.blocks:
-            W, b = block.linear.weight, block.linear.bias
+            W, b = block.layer.weight, block.layer.bias
             h = h + torch.relu(h) @ W.T + b if residual else torch.relu(h @ W.T + b)
         expected = h @ model.head.weight.T + model.head.bias
         torch.testing.assert_close(model(x), expected)
@@ -122,7 +122,7 @@ def test_cnn_blocks_compute_the_documented_formulas() -> None:
     for residual in (False, True):
         model = DeepCNN(2, 4, residual=residual, seed=1).eval()
         h = torch.relu(conv2d(x, model.stem.weight, model.stem.bias, padding=1))
-        for conv in model.convs[1:]:  # the blocks' convolutions, in order
+        for conv in model.layers[1:]:  # the blocks' convolutions, in order
             W, b = conv.weight, conv.bias
             if residual:
                 h = h + conv2d(torch.relu(h), W, b, padding=1)

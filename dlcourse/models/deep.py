@@ -45,26 +45,60 @@ __all__ = ["DeepCNN", "DeepMLP", "DeepHistory", "train_recording"]
 
 Init = Literal["default", "he"]
 Norm = Literal["none", "batch"]
+Layer = nn.Linear | nn.Conv2d
 
 
 class _Block(nn.Module):
-    """One hidden block: plain ``relu(N(linear(h)))`` or residual ``h + linear(relu(N(h)))``."""
+    """One hidden block around ``layer`` (a Linear or a same-size Conv2d): plain
+    ``relu(N(layer(h)))`` or residual ``h + layer(relu(N(h)))``."""
 
-    def __init__(self, width: int, norm: Norm, residual: bool) -> None:
+    def __init__(self, layer: Layer, norm: nn.Module, residual: bool) -> None:
         super().__init__()
-        self.residual = residual
-        self.linear = nn.Linear(width, width)
-        self.norm: nn.Module = (
-            nn.BatchNorm1d(width) if norm == "batch" else nn.Identity()
-        )
+        self.layer, self.norm, self.residual = layer, norm, residual
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         if self.residual:
-            return h + self.linear(torch.relu(self.norm(h)))
-        return torch.relu(self.norm(self.linear(h)))
+            return h + self.layer(torch.relu(self.norm(h)))
+        return torch.relu(self.norm(self.layer(h)))
 
 
-class DeepMLP(nn.Module):
+def _check(name: str, depth: int, size: int, init: str, norm: str) -> None:
+    if depth < 0 or size < 1:
+        raise ValueError(
+            f"{name}: need depth >= 0 and a size >= 1, got {depth}, {size}"
+        )
+    if init not in ("default", "he") or norm not in ("none", "batch"):
+        raise ValueError(f"{name}: unknown init {init!r} or norm {norm!r}")
+
+
+class _DeepStack(nn.Module):
+    """``relu(stem(x))``, the blocks, then ``head`` on the flattened features; with
+    ``init="he"`` every layer before a ReLU (stem and blocks) gets ``kaiming_normal_``."""
+
+    def __init__(
+        self, stem: Layer, blocks: list[_Block], head: nn.Linear, init: Init
+    ) -> None:
+        super().__init__()
+        self.stem, self.blocks, self.head = stem, nn.ModuleList(blocks), head
+        self.layers: list[Layer] = [stem, *(block.layer for block in blocks)]
+        if init == "he":
+            for layer in self.layers:
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                if layer.bias is not None:
+                    nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.stem(x))
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h.flatten(1))
+
+    def layer_weights(self) -> list[torch.Tensor]:
+        """The weights from the input to the output, one per layer."""
+        return [layer.weight for layer in self.layers] + [self.head.weight]
+
+
+class DeepMLP(_DeepStack):
     """``in_features → width`` (ReLU), ``depth`` hidden blocks, then ``width → out_features``.
 
     Args:
@@ -88,53 +122,21 @@ class DeepMLP(nn.Module):
         residual: bool = False,
         seed: int = 0,
     ) -> None:
-        super().__init__()
-        if depth < 0 or width < 1:
-            raise ValueError(
-                f"DeepMLP: need depth >= 0 and width >= 1, got {depth}, {width}"
-            )
-        if init not in ("default", "he") or norm not in ("none", "batch"):
-            raise ValueError(f"DeepMLP: unknown init {init!r} or norm {norm!r}")
+        _check("DeepMLP", depth, width, init, norm)
         torch.manual_seed(seed)
-        self.stem = nn.Linear(in_features, width)
-        self.blocks = nn.ModuleList(_Block(width, norm, residual) for _ in range(depth))
-        self.hidden_linears: list[nn.Linear] = [self.stem]
-        self.hidden_linears += [block.linear for block in self.blocks]  # type: ignore[misc]
-        self.head = nn.Linear(width, out_features)
-        if init == "he":
-            for layer in self.hidden_linears:
-                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-                nn.init.zeros_(layer.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.stem(x))
-        for block in self.blocks:
-            h = block(h)
-        return self.head(h)
-
-    def layer_weights(self) -> list[torch.Tensor]:
-        """The weight matrices from the input to the output, one per layer."""
-        return [layer.weight for layer in self.hidden_linears] + [self.head.weight]
+        stem = nn.Linear(in_features, width)
+        blocks = [
+            _Block(
+                nn.Linear(width, width),
+                nn.BatchNorm1d(width) if norm == "batch" else nn.Identity(),
+                residual,
+            )
+            for _ in range(depth)
+        ]
+        super().__init__(stem, blocks, nn.Linear(width, out_features), init)
 
 
-class _ConvBlock(nn.Module):
-    """``relu(N(conv(h)))`` or residual ``h + conv(relu(N(h)))``, 3 × 3, same size."""
-
-    def __init__(self, channels: int, norm: Norm, residual: bool) -> None:
-        super().__init__()
-        self.residual = residual
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
-        self.norm: nn.Module = (
-            nn.BatchNorm2d(channels) if norm == "batch" else nn.Identity()
-        )
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        if self.residual:
-            return h + self.conv(torch.relu(self.norm(h)))
-        return torch.relu(self.norm(self.conv(h)))
-
-
-class DeepCNN(nn.Module):
+class DeepCNN(_DeepStack):
     """``in_channels → channels`` 3 × 3 conv (ReLU), ``depth`` conv blocks, linear.
 
     Input ``(N, in_channels, image_size, image_size)``. Padding 1 keeps the image size in
@@ -163,35 +165,19 @@ class DeepCNN(nn.Module):
         residual: bool = False,
         seed: int = 0,
     ) -> None:
-        super().__init__()
-        if depth < 0 or channels < 1:
-            raise ValueError(
-                f"DeepCNN: need depth >= 0 and channels >= 1, got {depth}, {channels}"
-            )
-        if init not in ("default", "he") or norm not in ("none", "batch"):
-            raise ValueError(f"DeepCNN: unknown init {init!r} or norm {norm!r}")
+        _check("DeepCNN", depth, channels, init, norm)
         torch.manual_seed(seed)
-        self.stem = nn.Conv2d(in_channels, channels, 3, padding=1)
-        self.blocks = nn.ModuleList(
-            _ConvBlock(channels, norm, residual) for _ in range(depth)
-        )
-        self.convs: list[nn.Conv2d] = [self.stem]
-        self.convs += [block.conv for block in self.blocks]  # type: ignore[misc]
-        self.head = nn.Linear(channels * image_size**2, out_features)
-        if init == "he":
-            for conv in self.convs:
-                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
-                nn.init.zeros_(conv.bias)  # type: ignore[arg-type]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.stem(x))
-        for block in self.blocks:
-            h = block(h)
-        return self.head(h.flatten(1))
-
-    def layer_weights(self) -> list[torch.Tensor]:
-        """The weights from the input to the output, one per layer."""
-        return [conv.weight for conv in self.convs] + [self.head.weight]
+        stem = nn.Conv2d(in_channels, channels, 3, padding=1)
+        blocks = [
+            _Block(
+                nn.Conv2d(channels, channels, 3, padding=1),
+                nn.BatchNorm2d(channels) if norm == "batch" else nn.Identity(),
+                residual,
+            )
+            for _ in range(depth)
+        ]
+        head = nn.Linear(channels * image_size**2, out_features)
+        super().__init__(stem, blocks, head, init)
 
 
 @dataclass
