@@ -15,11 +15,11 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+import chromium
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,14 +29,6 @@ SHOTS = HTML.parent / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def _pages() -> list[str]:
@@ -75,24 +67,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = _chromium()
+    executable = chromium.find()
     if executable is None:
         _unavailable(
             "no Chromium binary: run `make browser-deps` (Debian: apt-get install chromium)"
         )
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = chromium.launch(p, executable)
         yield browser
         browser.close()
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import chromium
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,14 +79,6 @@ def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def _free_port() -> int:
@@ -220,7 +213,7 @@ def _stop(proc: subprocess.Popen, lab: Lab) -> None:
 def lab():
     if shutil.which("make") is None:
         _unavailable("no `make` on PATH: the test starts JupyterLab with `make lab`")
-    if _chromium() is None:
+    if chromium.find() is None:
         _unavailable(
             "no Chromium binary: run `make browser-deps` (Debian: apt-get install chromium)"
         )
@@ -327,17 +320,7 @@ def lab():
 def browser(lab):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=_chromium(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = chromium.launch(p, chromium.find())
         yield browser
         browser.close()
 
