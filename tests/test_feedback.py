@@ -10,6 +10,7 @@ fail it now.
 from __future__ import annotations
 
 import re
+import runpy
 import subprocess
 import sys
 import textwrap
@@ -31,6 +32,7 @@ from dlcourse.exercises.compare import (
 )
 from dlcourse.exercises import solutions
 from dlcourse.exercises.checks import _short, call, value
+from dlcourse.exercises.choice import Choice
 from dlcourse.exercises.probe import observe
 from dlcourse.exercises.question import Question
 
@@ -623,204 +625,26 @@ def test_assert_float_names_what_it_got():
 
 
 # ---------------------------------------------------------------- a ✓ never hides a stated requirement
-# (chapter, question) -> a plausible wrong answer that got "✓ Correct" from the visible check()
-# before this commit (and then failed only a hidden test, or nothing at all).
+# (chapter, question) -> a plausible wrong answer (tests/wrong_answers/chNN.py): one that got
+# "✓ Correct" from the visible check() once, or a learner's likely mistake on a new question.
 WRONG = {
-    ("ch01", "q3"): """
-def perceptron_update(w, b, x, y, lr=1.0):
-    y_hat = float(x @ w + b >= 0)          # fires at exactly 0
-    return w + lr * (y - y_hat) * x, b + lr * (y - y_hat)
-""",
-    ("ch01", "q4"): """
-def train_perceptron(X, y, epochs=20, lr=1.0):
-    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
-    for _ in range(epochs):
-        errors = 0
-        for x_i, y_i in zip(X, y):
-            y_hat = float(x_i @ w + b > 0)
-            if y_hat != y_i:
-                w, b = w + (y_i - y_hat) * x_i, b + (y_i - y_hat)   # lr forgotten
-                errors += 1
-        mistakes.append(errors)
-        if errors == 0:
-            break
-    return w, b, mistakes
-""",
-    ("ch02", "q1"): """
-def sigmoid_derivative(z):
-    s = 1 / (1 + np.exp(-z))               # exp(1000) overflows for z = -1000
-    return s * (1 - s)
-""",
-    ("ch02", "q2"): """
-def central_difference(f, z, h=1e-5):
-    return (f(z + 1e-5) - f(z - 1e-5)) / 2e-5   # ignores h
-""",
-    ("ch02", "q4"): """
-def collapse_linear(layers):
-    def run(X):
-        for W, b in layers:
-            X = X @ W.T + b
-        return X
-    b = run(np.zeros((1, layers[0][0].shape[1])))   # shape (1, n_out), not (n_out,)
-    W = (run(np.eye(layers[0][0].shape[1])) - b).T
-    return W, b
-""",
-    ("ch03", "q1"): """
-weight_shapes = [[5, 4], [3, 5], [2, 3]]    # lists, not tuples
-""",
-    ("ch03", "q3"): """
-def forward(X, W1, b1, W2, b2):
-    return np.array([np.maximum(W1 @ x + b1, 0) @ W2.T + b2 for x in X])   # a loop over rows
-""",
-    ("ch03", "q4"): """
-W_hidden = np.array([[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
-b_hidden = np.array([-1.5, 0.5, 0.0, 0.0, 0.0])
-w_out, b_out = np.array([1.0, 1.0, 0.0, 0.0, 0.0]), -0.5
-xnor_net = (W_hidden, b_hidden, w_out, b_out)               # 5 hidden neurons
-""",
-    ("ch05", "q1"): """
-dog_loss = -torch.log(torch.tensor(0.05, dtype=torch.float64))   # a tensor, not a float
-""",
-    ("ch05", "q2"): """
-def mse(pred, target):
-    return float(np.sum((pred - target) ** 2) / len(pred))    # divides by the rows only
-""",
-    ("ch05", "q3"): """
-def binary_cross_entropy(p, y):
-    return float(-np.mean(np.log(np.where(y == 1, p, 1 - p))))   # hard targets only
-""",
-    ("ch05", "q4"): """
-def logsumexp(z):
-    m = np.max(np.abs(z))                  # shifts very negative logits the wrong way
-    return float(m + np.log(np.sum(np.exp(z - m))))
-""",
-    ("ch05", "q5"): """
-def cross_entropy_with_grad(logits, target):
-    e = np.exp(logits)                     # the naive softmax
-    loss = float(np.log(e.sum()) - logits[target])
-    grad = e / e.sum()
-    grad[target] -= 1.0
-    return loss, grad
-""",
-    ("ch06", "q2"): """
-def stable_lr_limit(H):
-    return float(2.0 / np.max(np.diag(H)))     # right for a diagonal H only
-""",
-    ("ch07", "q3"): """
-def tanh_backward(x, g):
-    t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
-    return g * (1 - t ** 2)
-""",
-    ("ch07", "q5"): """
-def unbroadcast(grad, shape):
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and grad.shape[axis] != 1:
-            grad = grad.sum(axis=axis, keepdims=True)
-    return grad                            # the input itself when nothing was summed
-""",
-    ("ch07", "q6"): """
-def numerical_gradient(f, x, h=1e-6):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in range(len(x)):                # 1-D only: x[i] is a row of a 2-D x
-        old = x[i]
-        x[i] = old + h
-        up = f(x)
-        x[i] = old - h
-        down = f(x)
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
-""",
-    ("ch08", "q1"): """
-def accuracy_from_logits(logits, y):
-    return (torch.tensor(logits).argmax(1) == torch.tensor(y)).double().mean()  # a tensor
-""",
-    ("ch08", "q3"): """
-def adam_step(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-    m = 0.9 * m + 0.1 * grad               # the default betas and eps, hard-coded
-    v = 0.999 * v + 0.001 * grad ** 2
-    return param - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8), m, v
-""",
-    ("ch08", "q5"): """
-def confusion_matrix(y_true, y_pred, n_classes):
-    n = max(y_true.max(), y_pred.max()) + 1     # n_classes ignored
-    C = np.zeros((n, n), dtype=int)
-    np.add.at(C, (y_true, y_pred), 1)
-    return C
-""",
-    ("ch10", "q1"): """
-def relu_second_moment(q0, fan_in, std, depth):
-    var_relu = 0.5 - 1 / (2 * np.pi)       # Var(relu(z)) / E[z²], not E[relu(z)²] / E[z²]
-    return q0 * (fan_in * std ** 2 * var_relu) ** depth
-""",
-    ("ch10", "q2"): """
-def batchnorm_train(x, gamma, beta, eps=1e-5):
-    var = x.var(axis=0, ddof=1)            # the unbiased variance
-    return gamma * (x - x.mean(axis=0)) / np.sqrt(var + eps) + beta
-""",
-    ("ch10", "q3"): """
-def update_running(running_mean, running_var, x, momentum=0.1):
-    # Keras' convention: momentum is the weight of the OLD estimate
-    new_mean = momentum * running_mean + (1 - momentum) * x.mean(axis=0)
-    new_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)
-    return new_mean, new_var
-""",
-    ("ch10", "q4"): """
-def residual_forward(x, W1, b1, W2, b2):
-    branch = np.maximum(x @ W1.T + b1, 0) @ W2.T + b2
-    return np.maximum(x + branch, 0)       # a ReLU after the sum
-""",
-    ("ch10", "q5"): """
-def warmup_cosine_lr(step, base_lr, warmup, total):
-    if step < warmup:
-        return base_lr * step / warmup     # starts at 0
-    return base_lr * (1 + np.cos(np.pi * (step - warmup) / (total - warmup))) / 2
-""",
-    ("ch10", "q6"): """
-broken_runs = ["D"]                        # only a loss too high is a problem
-""",
-    ("ch13", "q3"): """
-def masked_attention(q, k, v, mask=None):
-    kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
-    scores = q @ kt / np.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    weights = e / e.sum(axis=-1, keepdims=True)
-    return weights @ v, weights
-""",
-    ("ch14", "q1"): """
-def precision_recall(tp, fp, fn):
-    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
-    return precision, tp / (tp + fn)       # no fraud at all: ZeroDivisionError
-""",
-    ("ch14", "q2"): """
-def demographic_parity_gap(y_pred, group):
-    a, b = np.unique(group)                # two groups only
-    return float(abs(y_pred[group == a].mean() - y_pred[group == b].mean()))
-""",
-    ("ch14", "q3"): """
-def reweighting_weights(y, group):
-    w = np.zeros(len(y))
-    for g in (0, 1):                       # groups 0 and 1 only
-        for label in (0, 1):
-            cell = (group == g) & (y == label)
-            if cell.any():
-                w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
-    return w
-""",
+    (path.stem, question): source
+    for path in sorted((ROOT / "tests" / "wrong_answers").glob("ch[0-9][0-9].py"))
+    for question, source in runpy.run_path(str(path))["WRONG"].items()
 }
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the wrong answers overflow
 @pytest.mark.parametrize("key", list(WRONG), ids=[f"{c}.{q}" for c, q in WRONG])
-def test_a_stated_requirement_is_checked_visibly(key, capsys):
+def test_a_stated_requirement_is_checked_visibly(key, capsys, monkeypatch):
     chapter, name = key
     q = getattr(getattr(exercises, chapter), name)
     namespace = {"np": np, "torch": torch}
+    if any(isinstance(t, Choice) for t in q.tests):
+        # A choice is judged right or wrong only where its answer is registered: a
+        # practice copy (its hidden test judges it in a graded copy; see below).
+        monkeypatch.setattr(solutions, "_REGISTERED", {})
+        solutions.register(chapter, {name: solution_of(chapter, name)})
     exec(textwrap.dedent(WRONG[key]), namespace)
     with pytest.raises(AssertionError) as info:
         q.check(namespace)
@@ -830,3 +654,40 @@ def test_a_stated_requirement_is_checked_visibly(key, capsys):
     exec(solution_of(chapter, name), namespace)
     q.check(namespace)
     assert capsys.readouterr().out.startswith(f"✓ {name}: Correct")
+
+
+def _choice_questions():
+    return [
+        pytest.param(q, id=f"{q.chapter}.{q.name}")
+        for q in (p.values[0] for p in _all_questions())
+        if any(isinstance(t, Choice) for t in q.tests)
+    ]
+
+
+@pytest.mark.parametrize("q", _choice_questions())
+def test_a_graded_copy_never_tells_a_choice_and_the_hidden_test_does(q, capsys):
+    """Without a practice copy's registered solution, ``check()`` judges only the form of a
+    choice (the learner's package does not know the answer); the instructor's hidden test
+    fails a wrong choice and passes the right one."""
+    from dlcourse_instructor.answers import hidden
+
+    key = (q.chapter, q.name)
+    assert key in WRONG, f"{q.chapter}.{q.name}: add a plausible wrong choice to WRONG"
+    assert solutions.get(*key) is None
+    right, wrong = {}, {}
+    exec(solution_of(*key), right)
+    exec(textwrap.dedent(WRONG[key]), wrong)
+    for namespace in (right, wrong):
+        q.check(namespace)
+        assert "well-formed choice" in capsys.readouterr().out
+
+    def verdict(namespace):
+        q.verdict(
+            hidden(*key),
+            lambda t: observe(t.spec(), namespace[q.variable]),
+            hidden=True,
+        )
+
+    verdict(right)
+    with pytest.raises(AssertionError, match="not the right choice"):
+        verdict(wrong)

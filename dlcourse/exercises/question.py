@@ -33,6 +33,7 @@ from typing import Any
 
 from . import solutions
 from .checks import Check, _crashed
+from .choice import Choice, registered_choice, same_choice
 
 __all__ = ["Question", "NOT_IMPLEMENTED"]
 
@@ -162,11 +163,34 @@ class Question:
             self.verdict(self.tests, here)
         except (AssertionError, NotImplementedError) as err:
             raise _shown(err) from None
+        if any(isinstance(t, Choice) for t in self.tests):
+            self._judge_choice(ns[self.variable])
+            return
         n = len(self.tests)
         print(
             f"✓ {self.name}: Correct — `{self.variable}` passes all "
             f"{n} check{'s' * (n != 1)}"
         )
+
+    def _judge_choice(self, answer: Any) -> None:
+        """A well-formed choice: right or wrong where a practice copy registered the
+        answer, otherwise left to the grader (see :mod:`.choice`)."""
+        right = registered_choice(solutions.get(self.chapter, self.name), self.variable)
+        if right is None:
+            print(
+                f"✓ {self.name}: `{self.variable}` is a well-formed choice; whether it is "
+                "right is decided when your notebook is graded"
+            )
+            return
+        if not same_choice(answer, right):
+            shown = repr(answer) if len(repr(answer)) <= 40 else "that"
+            raise _shown(
+                AssertionError(
+                    f"{self.name}: `{self.variable}` fails a check: {shown} is not the "
+                    f"right choice; `{self.name}.hint()` gives a nudge"
+                )
+            )
+        print(f"✓ {self.name}: Correct — `{self.variable}` is the right choice")
 
     def hint(self) -> None:
         """Print the hint."""

@@ -14,7 +14,8 @@ from dlcourse.exercises.ch10 import (
     reference_running,
     schedule_check,
 )
-from dlcourse.exercises.checks import Call, call, value
+from dlcourse.exercises.checks import Call, call
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.compare import number
 
 _rng = np.random.default_rng(10_001)
@@ -160,14 +161,8 @@ HIDDEN = {
         for args, lr in HIDDEN_SCHEDULE.items()
     ],
     "q6": [
-        value(
-            check=lambda runs: (
-                type(runs) in (list, tuple)
-                and all(type(r) is str for r in runs)
-                and sorted(runs) == ["B", "D"]
-            ),
-            message="broken_runs should be a list of the letters of the runs whose "
-            "initial loss is far from ln 10, on either side",
+        right_choice(
+            ["B", "D"], "the runs whose initial loss is far from ln 10, on either side"
         )
     ],
 }

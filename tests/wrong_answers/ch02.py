@@ -1,0 +1,25 @@
+"""Plausible wrong answers to the questions of ch02: each passed a check it should not have,
+or is a mistake a learner makes; the visible check (or, for a choice, the practice copy's
+registered answer) must fail it. Used by tests/test_feedback.py."""
+
+WRONG = {
+    "q1": """
+def sigmoid_derivative(z):
+    s = 1 / (1 + np.exp(-z))               # exp(1000) overflows for z = -1000
+    return s * (1 - s)
+""",
+    "q2": """
+def central_difference(f, z, h=1e-5):
+    return (f(z + 1e-5) - f(z - 1e-5)) / 2e-5   # ignores h
+""",
+    "q4": """
+def collapse_linear(layers):
+    def run(X):
+        for W, b in layers:
+            X = X @ W.T + b
+        return X
+    b = run(np.zeros((1, layers[0][0].shape[1])))   # shape (1, n_out), not (n_out,)
+    W = (run(np.eye(layers[0][0].shape[1])) - b).T
+    return W, b
+""",
+}

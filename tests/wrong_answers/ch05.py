@@ -1,0 +1,30 @@
+"""Plausible wrong answers to the questions of ch05: each passed a check it should not have,
+or is a mistake a learner makes; the visible check (or, for a choice, the practice copy's
+registered answer) must fail it. Used by tests/test_feedback.py."""
+
+WRONG = {
+    "q1": """
+dog_loss = -torch.log(torch.tensor(0.05, dtype=torch.float64))   # a tensor, not a float
+""",
+    "q2": """
+def mse(pred, target):
+    return float(np.sum((pred - target) ** 2) / len(pred))    # divides by the rows only
+""",
+    "q3": """
+def binary_cross_entropy(p, y):
+    return float(-np.mean(np.log(np.where(y == 1, p, 1 - p))))   # hard targets only
+""",
+    "q4": """
+def logsumexp(z):
+    m = np.max(np.abs(z))                  # shifts very negative logits the wrong way
+    return float(m + np.log(np.sum(np.exp(z - m))))
+""",
+    "q5": """
+def cross_entropy_with_grad(logits, target):
+    e = np.exp(logits)                     # the naive softmax
+    loss = float(np.log(e.sum()) - logits[target])
+    grad = e / e.sum()
+    grad[target] -= 1.0
+    return loss, grad
+""",
+}

@@ -1,0 +1,34 @@
+"""Plausible wrong answers to the questions of ch07: each passed a check it should not have,
+or is a mistake a learner makes; the visible check (or, for a choice, the practice copy's
+registered answer) must fail it. Used by tests/test_feedback.py."""
+
+WRONG = {
+    "q3": """
+def tanh_backward(x, g):
+    t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
+    return g * (1 - t ** 2)
+""",
+    "q5": """
+def unbroadcast(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad                            # the input itself when nothing was summed
+""",
+    "q6": """
+def numerical_gradient(f, x, h=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):                # 1-D only: x[i] is a row of a 2-D x
+        old = x[i]
+        x[i] = old + h
+        up = f(x)
+        x[i] = old - h
+        down = f(x)
+        x[i] = old
+        grad[i] = (up - down) / (2 * h)
+    return grad
+""",
+}

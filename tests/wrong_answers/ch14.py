@@ -1,0 +1,26 @@
+"""Plausible wrong answers to the questions of ch14: each passed a check it should not have,
+or is a mistake a learner makes; the visible check (or, for a choice, the practice copy's
+registered answer) must fail it. Used by tests/test_feedback.py."""
+
+WRONG = {
+    "q1": """
+def precision_recall(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    return precision, tp / (tp + fn)       # no fraud at all: ZeroDivisionError
+""",
+    "q2": """
+def demographic_parity_gap(y_pred, group):
+    a, b = np.unique(group)                # two groups only
+    return float(abs(y_pred[group == a].mean() - y_pred[group == b].mean()))
+""",
+    "q3": """
+def reweighting_weights(y, group):
+    w = np.zeros(len(y))
+    for g in (0, 1):                       # groups 0 and 1 only
+        for label in (0, 1):
+            cell = (group == g) & (y == label)
+            if cell.any():
+                w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
+    return w
+""",
+}
