@@ -97,6 +97,21 @@ def test_nbgrader_metadata(path):
         ids.append(meta["grade_id"])
         solution = _regions(cell.source, BEGIN, END)
         hidden = _regions(cell.source, HIDDEN_BEGIN, HIDDEN_END)
+        if meta["grade"] and meta["solution"]:  # a written answer, graded by hand
+            assert cell.cell_type == "markdown" and not meta["locked"], (
+                f"{where}: a written answer is an unlocked Markdown cell"
+            )
+            assert re.fullmatch(r"q\d+_written", meta["grade_id"]), (
+                f"{where}: a written answer's grade_id is qN_written"
+            )
+            assert (
+                isinstance(meta.get("points"), (int, float)) and meta["points"] > 0
+            ), f"{where}: written answer without positive points"
+            assert cell.source.strip(), (
+                f"{where}: a written answer needs a model answer"
+            )
+            assert not solution and not hidden, f"{where}: regions in a written answer"
+            continue
         if meta["grade"]:
             assert (
                 cell.cell_type == "code" and meta["locked"] and not meta["solution"]
@@ -123,10 +138,14 @@ def test_nbgrader_metadata(path):
             )
     dupes = {g for g in ids if ids.count(g) > 1}
     assert not dupes, f"{path.name}: duplicate grade_ids {sorted(dupes)}"
-    graded = [c for c in nb.cells if _meta(c).get("grade")]
-    assert 3 <= len(graded) <= 6, (
-        f"{path.name}: {len(graded)} graded questions (want 3–6)"
+    graded = [c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "code"]
+    assert 4 <= len(graded) <= 10, (
+        f"{path.name}: {len(graded)} autograded questions (want 4–10)"
     )
+    written = [
+        c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "markdown"
+    ]
+    assert written, f"{path.name}: no written answer (nbgrader's manually graded cell)"
     assert any(_meta(c).get("solution") for c in nb.cells)
     assert all(
         not c.get("outputs") and not c.get("execution_count")
@@ -159,7 +178,7 @@ def test_instructor_version_passes_every_check(path):
     ]
     assert not failures, f"{path.name}: cells raised {failures}"
     for cell in nb.cells:
-        if _meta(cell).get("grade"):
+        if _meta(cell).get("grade") and cell.cell_type == "code":
             text = "".join(
                 o.get("text", "")
                 for o in cell.outputs
@@ -178,7 +197,7 @@ def test_stubbed_version_fails_every_check_as_not_implemented(path):
             cell.source = stub_solutions(cell.source)
     nb = _execute(nb, path)
     for cell in nb.cells:
-        if not _meta(cell).get("grade"):
+        if not _meta(cell).get("grade") or cell.cell_type != "code":
             continue
         gid = _meta(cell)["grade_id"]
         qnames = re.findall(r"\b(q\d+)\.check\(\)", cell.source)
