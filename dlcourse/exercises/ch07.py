@@ -5,12 +5,15 @@ Each backward rule is checked against the package's autograd engine
 against PyTorch float64 and central finite differences) and the reference solutions are not
 here: they stay with the instructor (``dlcourse_instructor.answers.ch07``).
 
-* q1 ``neuron_grads(x1, x2, w1, w2, b, t)``   the chapter's neuron, backward by hand
+* q1 ``neuron_grads(x1, x2, w1, w2, b, t)``   a sigmoid neuron, backward by hand
 * q2 ``mul_backward(a, b, g)``                 the backward rule of ``a * b``
 * q3 ``tanh_backward(x, g)``                   the backward rule of ``tanh``
 * q4 ``div_backward(a, b, g)``                 the backward rule of ``a / b``
 * q5 ``unbroadcast(grad, shape)``              summing a gradient back to a broadcast input's shape
 * q6 ``numerical_gradient(f, x, h)``           your own gradient check
+* q7 ``mlp_backward(X, y, W1, b1, W2, b2)``     backprop by hand through a two-layer MLP, in matrix form
+* q8 ``linear_backward(x, W, b, g)``            find the bug in a linear layer's backward
+* q9 ``zero_init_gradients``                    predict which gradients a zero-initialised MLP gets
 
 See chapter: Backpropagation (book/07_backpropagation.ipynb)
 """
@@ -22,7 +25,16 @@ from typing import Any
 
 import numpy as np
 
+from .ch07_matrix import (
+    LINEAR,
+    MLP_GRADS,
+    linear_inputs,
+    mlp_inputs,
+    reference_linear,
+    reference_mlp_grads,
+)
 from .checks import call
+from .choice import choice
 from .compare import parts
 from .probe import Code
 from .question import Question
@@ -34,6 +46,10 @@ __all__ = [
     "q4",
     "q5",
     "q6",
+    "q7",
+    "q8",
+    "q9",
+    "ZERO_INIT_OPTIONS",
     "reference_neuron",
     "reference_binary",
     "reference_tanh",
@@ -56,11 +72,12 @@ __all__ = [
 def reference_neuron(
     x1: float, x2: float, w1: float, w2: float, b: float, t: float
 ) -> tuple[float, ...]:
-    """(dL/dw1, dL/dw2, dL/db) of the chapter's neuron by the autograd engine."""
+    """(dL/dw1, dL/dw2, dL/db) of the sigmoid sister of the chapter's neuron, by the
+    autograd engine."""
     from dlcourse.autograd import Tensor
 
     W1, W2, B = (Tensor(v, requires_grad=True) for v in (w1, w2, b))
-    L = ((W1 * x1 + W2 * x2 + B).tanh() - t) ** 2
+    L = ((W1 * x1 + W2 * x2 + B).sigmoid() - t) ** 2
     L.backward()
     assert W1.grad is not None and W2.grad is not None and B.grad is not None
     return float(W1.grad), float(W2.grad), float(B.grad)
@@ -144,8 +161,9 @@ q1 = Question(
         call([1.0, -2.0, 0.3, 0.4, 0.1, 1.0], reference_neuron, **NEURON),
         call([0.5, 1.5, -0.2, 0.7, 0.0, -1.0], reference_neuron, **NEURON),
     ],
-    hint="Forward: z = w1 x1 + w2 x2 + b, a = tanh(z), L = (a - t)². Backward, one local derivative "
-    "at a time: dL/da = 2(a - t), dL/dz = dL/da · (1 - a²), and then dL/dw1 = dL/dz · x1, ...",
+    hint="Forward: z = w1 x1 + w2 x2 + b, a = sigmoid(z), L = (a - t)². Backward, one local "
+    "derivative at a time, as in the chapter's table: dL/da = 2(a - t), then da/dz, which for "
+    "the sigmoid is sigmoid(z) (1 - sigmoid(z)) = a (1 - a), and then dL/dw1 = dL/dz · x1, ...",
 )
 
 MUL = {"name": "mul_backward", "compare": parts("grad_a", "grad_b")}
@@ -282,4 +300,61 @@ q6 = Question(
     hint="For each index i (use `np.ndindex(x.shape)` so it works for any shape): remember x[i], set it "
     "to x[i] + h and evaluate f, then x[i] - h and evaluate f, put x[i] back, and store "
     "(f_plus - f_minus) / (2h). Work on a copy of x so the caller's array is left unchanged.",
+)
+
+
+# ------------------------------------------------------- q7-q9: the rule in matrix form
+q7 = Question(
+    "q7",
+    "mlp_backward",
+    tests=[
+        call(
+            mlp_inputs(seed=1, n=4, d=3, hidden=5, classes=3),
+            reference_mlp_grads,
+            **MLP_GRADS,
+        ),
+        call(  # a batch of one row: the sums over the batch have one term
+            mlp_inputs(seed=2, n=1, d=2, hidden=3, classes=4),
+            reference_mlp_grads,
+            **dict(MLP_GRADS, name="mlp_backward (a batch of one example)"),
+        ),
+    ],
+    points=2,
+    hint="Forward first and keep what you need: Z1 = X @ W1.T + b1, H = tanh(Z1), "
+    "Z2 = H @ W2.T + b2. The mean cross-entropy's gradient with respect to the logits is "
+    "(softmax(Z2) - onehot(y)) / N. Then, per layer, the rule of the chapter with a batch "
+    "as rows: dW = delta.T @ (the layer's input), db = delta summed over the rows, and the "
+    "delta one layer down is (delta @ W) * f'(Z), with tanh'(Z1) = 1 - H**2. Compare every "
+    "shape with the parameter's shape.",
+)
+
+q8 = Question(
+    "q8",
+    "linear_backward",
+    tests=[
+        call(linear_inputs(seed=3, n=1, d_in=3, d_out=2), reference_linear, **LINEAR),
+        call(  # a batch: the bias was used once per row
+            linear_inputs(seed=4, n=5, d_in=3, d_out=2),
+            reference_linear,
+            **dict(LINEAR, name="linear_backward (a batch of 5 rows)"),
+        ),
+    ],
+    points=1,
+    hint="The buggy version passed a gradient check on one example. What differs with a "
+    "batch? Each gradient must have the shape of what it is the gradient of; the bias is "
+    "broadcast over the rows, so it received blame from every row (the chapter's \"used "
+    'twice" rule, and your `unbroadcast` of question 5).',
+)
+
+#: What the student predicts in q9: which gradients of a zero-initialised MLP are nonzero.
+ZERO_INIT_OPTIONS = ("A", "B", "C", "D")
+
+q9 = Question(
+    "q9",
+    "zero_init_gradients",
+    tests=[choice(ZERO_INIT_OPTIONS)],
+    points=1,
+    hint="Go through the rule layer by layer. With W1 = 0 and b1 = 0, what are Z1 and H? "
+    "dW2 is a product with H; the delta that reaches the hidden layer is a product with W2; "
+    "dW1 and db1 are built from that delta. Only what does not pass through a zero survives.",
 )

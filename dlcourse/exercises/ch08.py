@@ -10,6 +10,9 @@ here: they stay with the instructor (``dlcourse_instructor.answers.ch08``).
 * q3 ``adam_step(param, grad, m, v, t, lr, betas, eps)``   one Adam update
 * q4 ``train_epoch(model, optimizer, X, y, batch_size, seed)``   the training loop, written out
 * q5 ``confusion_matrix(y_true, y_pred, n_classes)``  counts of (true, predicted) pairs
+* q6 ``run_3_cause``                                  diagnose a broken run from its logs
+* q7 ``untrustworthy_test_run``                       which run's test accuracy is not honest
+* q8 ``train(model, optimizer, X, y, epochs, batch_size, seed)``   repair a broken loop
 
 See chapter: Training a real network (book/08_training.ipynb)
 """
@@ -23,7 +26,9 @@ import numpy as np
 
 from dlcourse import nn
 
+from .ch08_runs import RUN_LOGS, RepairCheck
 from .checks import Call, call
+from .choice import choice
 from .compare import number, parts
 from .question import Question
 from .train_epoch_check import TrainEpochCheck
@@ -34,6 +39,10 @@ __all__ = [
     "q3",
     "q4",
     "q5",
+    "q6",
+    "q7",
+    "q8",
+    "CAUSES",
     "reference_accuracy",
     "reference_adam",
     "reference_confusion",
@@ -298,4 +307,44 @@ q5 = Question(
     "every example: a loop does it, and so does `np.add.at` with the index pair (y_true, y_pred), "
     "which counts repeated pairs (a plain `C[y_true, y_pred] += 1` would count each pair once). "
     "Rows: true class; columns: predicted.",
+)
+
+
+# ----------------------------------------------------------- q6-q8: broken runs
+#: The causes q6 offers (described in the notebook): A no zero_grad, B learning rate 10x
+#: too high, C softmax fed into cross_entropy, D unshuffled data, E a leaked test set,
+#: F nothing wrong.
+CAUSES = ("A", "B", "C", "D", "E", "F")
+
+q6 = Question(
+    "q6",
+    "run_3_cause",
+    tests=[choice(CAUSES)],
+    hint="Run 3 starts at ln 10 ≈ 2.30, like a network that knows nothing, and creeps down "
+    "while its accuracy climbs to a respectable level. What is the smallest cross-entropy "
+    "possible if the numbers handed to `cross_entropy` can only lie between 0 and 1? "
+    "`losses.cross_entropy` applies its own softmax.",
+)
+
+q7 = Question(
+    "q7",
+    "untrustworthy_test_run",
+    tests=[choice(sorted(RUN_LOGS))],
+    hint="The test set estimates the accuracy on digits the network has never seen. For "
+    "every run, compare its test accuracy with its validation accuracy: both are samples "
+    "of 270 unseen digits, so they should agree to within a few points.",
+)
+
+q8 = Question(
+    "q8",
+    "train",
+    tests=[
+        RepairCheck(model_seed=0, seed=0),
+        RepairCheck(model_seed=1, seed=5),
+    ],
+    points=2,
+    hint="Three lines are wrong or missing. Compare with the four steps of every training "
+    "step (zero the gradients, forward, backward, step) and with what `fit` does at the start "
+    "of every epoch. Then look at what is handed to the loss: `losses.cross_entropy` "
+    "expects logits.",
 )

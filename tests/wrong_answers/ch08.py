@@ -20,4 +20,29 @@ def confusion_matrix(y_true, y_pred, n_classes):
     np.add.at(C, (y_true, y_pred), 1)
     return C
 """,
+    "q6": """
+run_3_cause = "B"                          # a loss that falls slowly blamed on the learning rate
+""",
+    "q7": """
+untrustworthy_test_run = "4"               # the erratic run, whose numbers jump around
+""",
+    "q8": """
+from dlcourse import losses
+from dlcourse.autograd import Tensor
+
+
+def train(model, optimizer, X, y, epochs, batch_size, seed):
+    history = []
+    for epoch in range(epochs):
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            idx = np.arange(start, min(start + batch_size, len(X)))   # still not shuffled
+            optimizer.zero_grad()
+            loss = losses.cross_entropy(model(Tensor(X[idx])), y[idx])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+        history.append(total / len(X))
+    return history
+""",
 }

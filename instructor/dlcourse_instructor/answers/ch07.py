@@ -23,7 +23,16 @@ from dlcourse.exercises.ch07 import (
     reference_tanh,
     reference_unbroadcast,
 )
+from dlcourse.exercises.ch07_matrix import (
+    LINEAR,
+    MLP_GRADS,
+    linear_inputs,
+    mlp_inputs,
+    reference_linear,
+    reference_mlp_grads,
+)
 from dlcourse.exercises.checks import call
+from dlcourse.exercises.choice import right_choice
 
 # The same generator and draws as before the hidden tests moved here: the same inputs.
 _rng = np.random.default_rng(707)
@@ -50,6 +59,24 @@ def _torch_tanh(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     X = torch.tensor(x, requires_grad=True)
     torch.tanh(X).backward(torch.tensor(g))
     return X.grad.numpy()
+
+
+def _torch_mlp_grads(
+    X: np.ndarray,
+    y: np.ndarray,
+    W1: np.ndarray,
+    b1: np.ndarray,
+    W2: np.ndarray,
+    b2: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """PyTorch's (float64) gradients of the two-layer tanh MLP's mean cross-entropy."""
+    import torch
+
+    params = [torch.tensor(p, requires_grad=True) for p in (W1, b1, W2, b2)]
+    hidden = torch.tanh(torch.tensor(X) @ params[0].T + params[1])
+    logits = hidden @ params[2].T + params[3]
+    torch.nn.functional.cross_entropy(logits, torch.tensor(y)).backward()
+    return tuple(p.grad.numpy() for p in params)
 
 
 def _finite_like(shape: tuple[int, ...]) -> Callable[[Any], bool]:
@@ -197,5 +224,43 @@ HIDDEN = {
                 atol=3e-6,
             ),
         ),
+    ],
+    "q7": [
+        call(
+            mlp_inputs(seed=71, n=16, d=8, hidden=10, classes=5),
+            reference_mlp_grads,
+            **dict(
+                MLP_GRADS, name="mlp_backward (16 rows, 8 inputs, 10 hidden, 5 classes)"
+            ),
+        ),
+        call(
+            mlp_inputs(seed=72, n=7, d=4, hidden=6, classes=3),
+            _torch_mlp_grads,
+            **dict(MLP_GRADS, name="mlp_backward (vs PyTorch float64)"),
+        ),
+        call(  # more classes than examples: a class no row belongs to still gets its gradient
+            mlp_inputs(seed=73, n=3, d=5, hidden=2, classes=6),
+            reference_mlp_grads,
+            **dict(MLP_GRADS, name="mlp_backward (more classes than examples)"),
+        ),
+    ],
+    "q8": [
+        call(
+            linear_inputs(seed=81, n=12, d_in=4, d_out=6),
+            reference_linear,
+            **dict(LINEAR, name="linear_backward (a batch of 12 rows)"),
+        ),
+        call(
+            linear_inputs(seed=82, n=3, d_in=3, d_out=3),
+            reference_linear,
+            **dict(
+                LINEAR,
+                name="linear_backward (3 rows into 3 outputs)",
+            ),
+        ),
+    ],
+    "q9": [
+        # The experiment below the question, run once: only dL/db2 is nonzero.
+        right_choice("B", about="which gradients a zero-initialised MLP receives"),
     ],
 }

@@ -14,7 +14,9 @@ from dlcourse.exercises.ch08 import (
     reference_adam,
     reference_confusion,
 )
+from dlcourse.exercises.ch08_runs import RepairCheck
 from dlcourse.exercises.checks import call
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.compare import number
 from dlcourse.exercises.train_epoch_check import TrainEpochCheck
 
@@ -93,4 +95,83 @@ HIDDEN = {
             name="confusion_matrix (rows are TRUE classes)",
         ),
     ],
+    # The logs of dlcourse.exercises.ch08_runs.RUN_LOGS, produced by `broken_runs()` below:
+    # run 1 never zeroed its gradients, run 2 was healthy, run 3 fed softmax into
+    # cross_entropy, run 4 had a learning rate 10x too high, run 5 trained on the test set
+    # too, run 6 was not shuffled (sorted by class).
+    "q6": [right_choice("C", about="the cause of run 3's loss")],
+    "q7": [
+        right_choice("5", about="the run whose test accuracy is not an honest estimate")
+    ],
+    "q8": [
+        RepairCheck(model_seed=3, seed=11, note="another initialisation and shuffling"),
+        RepairCheck(
+            model_seed=4,
+            seed=1,
+            batch_size=16,
+            note="minibatches of 16 and another initialisation",
+        ),
+    ],
 }
+
+
+def broken_runs(epochs: int = 8) -> dict[str, dict[str, object]]:
+    """Recompute ``RUN_LOGS`` (about a second): MLP 64-32-10, SGD lr 0.3, batches of 32."""
+    from dlcourse import losses, nn, optim
+    from dlcourse.autograd import Tensor
+    from dlcourse.data import digits
+
+    d = digits(seed=0)
+    mean, scale = d.X_train.mean(axis=0), d.X_train.std(axis=0) + 0.1
+    Xtr, Xva, Xte = ((A - mean) / scale for A in (d.X_train, d.X_val, d.X_test))
+
+    def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
+        return round(float(np.mean(model(Tensor(X)).data.argmax(axis=1) == y)), 3)
+
+    def run(
+        lr: float = 0.3,
+        zero: bool = True,
+        shuffle: bool = True,
+        softmax: bool = False,
+        leak: bool = False,
+    ) -> dict[str, object]:
+        X, y = Xtr, d.y_train
+        if leak:
+            X, y = np.concatenate([Xtr, Xte]), np.concatenate([d.y_train, d.y_test])
+        if not shuffle:
+            order = np.argsort(y, kind="stable")
+            X, y = X[order], y[order]
+        model = nn.MLP([64, 32, 10], seed=0)
+        opt = optim.SGD(model.parameters(), lr=lr)
+        rng = np.random.default_rng(0)
+        loss_log, acc_log = [], []
+        for _ in range(epochs):
+            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+            total = 0.0
+            for start in range(0, len(X), 32):
+                idx = order[start : start + 32]
+                if zero:
+                    opt.zero_grad()
+                out = model(Tensor(X[idx]))
+                loss = losses.cross_entropy(
+                    out.softmax(dim=1) if softmax else out, y[idx]
+                )
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            loss_log.append(float(f"{total / len(X):.4g}"))
+            acc_log.append(accuracy(model, Xva, d.y_val))
+        return {
+            "train_loss": loss_log,
+            "val_acc": acc_log,
+            "test_acc": accuracy(model, Xte, d.y_test),
+        }
+
+    return {
+        "1": run(zero=False),
+        "2": run(),
+        "3": run(softmax=True),
+        "4": run(lr=3.0),
+        "5": run(leak=True),
+        "6": run(shuffle=False),
+    }
