@@ -76,7 +76,9 @@ def _torch_mlp_grads(
     hidden = torch.tanh(torch.tensor(X) @ params[0].T + params[1])
     logits = hidden @ params[2].T + params[3]
     torch.nn.functional.cross_entropy(logits, torch.tensor(y)).backward()
-    return tuple(p.grad.numpy() for p in params)
+    grads = [p.grad for p in params]
+    assert all(g is not None for g in grads)
+    return tuple(g.numpy() for g in grads if g is not None)
 
 
 def _finite_like(shape: tuple[int, ...]) -> Callable[[Any], bool]:
