@@ -6,7 +6,8 @@ moment of a deep ReLU network is *measured* on random networks, batch normalisat
 ``torch.nn.functional.batch_norm`` in float64 (training mode, and its running-statistics
 update), the residual block is built from ``torch.nn.functional.linear``, and the schedule's values are
 ``torch.optim.lr_scheduler``'s (``LinearLR`` then ``CosineAnnealingLR``, chained by
-``SequentialLR``), written out. The hidden tests and the reference solutions are not here: they stay with
+``SequentialLR``), written out. The choices (q6–q8) are judged for their form only
+(:mod:`.choice`). The hidden tests and the reference solutions are not here: they stay with
 the instructor (``dlcourse_instructor.answers.ch10``).
 
 * q1 ``relu_second_moment(q0, fan_in, std, depth)``   the He derivation: E[z²] after ReLU layers
@@ -15,6 +16,8 @@ the instructor (``dlcourse_instructor.answers.ch10``).
 * q4 ``residual_forward(x, W1, b1, W2, b2)``           x + F(x), F a two-layer ReLU block
 * q5 ``warmup_cosine_lr(step, base_lr, warmup, total)``   linear warm-up, then cosine decay
 * q6 ``broken_runs``                                    which initial losses say "bug"
+* q7 ``flat_loss_cause``                                the cause of a flat loss, from layer statistics
+* q8 ``depth_effect``                                   the first layer's gradient as plain layers are added
 
 See chapter: Making deep networks trainable (book/10_trainable.ipynb)
 """
@@ -38,6 +41,8 @@ __all__ = [
     "q4",
     "q5",
     "q6",
+    "q7",
+    "q8",
     "measured_second_moment",
     "moment_check",
     "reference_batchnorm",
@@ -304,4 +309,28 @@ q6 = Question(
     hint="A network that knows nothing spreads its probability evenly: p = 1/10 for every "
     "class, so the loss is −ln(1/10) = ln 10 ≈ 2.303. Small random logits give a bit more. "
     "Far below it before any training is as suspicious as far above it.",
+)
+
+
+# ----------------------------------------------------------------- q7: diagnose a run
+q7 = Question(
+    "q7",
+    "flat_loss_cause",
+    tests=[choice(("A", "B", "C", "D"))],
+    hint="Compare the gradient norms across the layers: does the gradient shrink a little "
+    "at every layer, or is it exactly 0 below some point? Then find the first layer whose "
+    "outputs do not change from one image to the next (a standard deviation over the batch "
+    "of 0): what can the layers after it learn about the input?",
+)
+
+
+# ----------------------------------------------------------------- q8: predict an effect
+q8 = Question(
+    "q8",
+    "depth_effect",
+    tests=[choice(("A", "B", "C", "D"))],
+    hint="Backpropagation multiplies the signal by one layer's Wᵀ and ReLU mask per layer. "
+    "With PyTorch's default initialisation each such step keeps only a fraction of the "
+    "signal's size, the same fraction at every layer (see 'Initialisation: keep the second "
+    "moment'). What does a product of many equal factors below 1 do?",
 )

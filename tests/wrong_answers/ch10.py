@@ -34,4 +34,10 @@ def warmup_cosine_lr(step, base_lr, warmup, total):
     "q6": """
 broken_runs = ["D"]                        # only a loss too high is a problem
 """,
+    "q7": """
+flat_loss_cause = "B"                      # vanishing gradients, as in the chapter's plain net
+""",
+    "q8": """
+depth_effect = "A"                         # ReLU's slope is 1, so nothing shrinks
+""",
 }

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from dlcourse.exercises.ch09 import (
+    TURNED_HESSIAN,
     reference_dropout,
     reference_momentum,
     reference_rmsprop,
+    valley_check,
 )
 from dlcourse.exercises.checks import Call, call, value
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.compare import parts
 from dlcourse.exercises.probe import Code
 
@@ -70,6 +74,9 @@ def _quadratic_steps(optimiser: str, steps: int = 5) -> list[Call]:
 
     A = np.array([[3.0, 0.5], [0.5, 0.2]])
     t = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    opt: optim.Optimizer
+    hyper: tuple[float, ...]
+    ref: Callable[..., Any]
     if optimiser == "sgd":
         opt = optim.SGD([t], lr=0.1, momentum=0.9)
         hyper, key, ref = (0.1, 0.9), "momentum_buffer", reference_momentum
@@ -174,6 +181,22 @@ HIDDEN = {
             check=_keeps_mean,
             message="inverted_dropout(ones, p=0.3) should zero about 30 % of the entries, "
             "scale the others to 1/0.7 and keep the mean at 1",
+        ),
+    ],
+    "q6": [
+        right_choice(
+            "C", "how the time of an n × n matrix product grows when n doubles"
+        )
+    ],
+    # Settings tuned to the one visible start (a lucky phase of the swing at step 40)
+    # fail from other starts; the turned valley is the same problem for SGD + momentum.
+    "q7": [
+        valley_check((3.0, -1.0), where="the valley from another start"),
+        valley_check(
+            (0.5, 2.0), where="the valley from a start high on the steep wall"
+        ),
+        valley_check(
+            (-3.5, 1.5), TURNED_HESSIAN, where="the same valley turned by 45 degrees"
         ),
     ],
 }

@@ -165,4 +165,12 @@ HIDDEN = {
             ["B", "D"], "the runs whose initial loss is far from ln 10, on either side"
         )
     ],
+    "q7": [
+        right_choice("C", "the cause of the flat loss, read off the layer statistics")
+    ],
+    "q8": [
+        right_choice(
+            "C", "how the first layer's gradient changes as plain layers are added"
+        )
+    ],
 }
