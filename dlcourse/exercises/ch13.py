@@ -260,7 +260,7 @@ def looks_back(sequences: list[list[int]]) -> Any:
             if not back.min() >= LOOK_BACK:  # also catches NaN
                 raise AssertionError(
                     f"{what}: on the tokens {tokens}, position {t} puts weight "
-                    f"{back.min():.3f} on position {t - 1} (it needs at least {LOOK_BACK}); "
+                    f"{back.min():.4f} on position {t - 1} (it needs at least {LOOK_BACK}); "
                     f"its weights: {np.round(weights[t], 3).tolist()}"
                 )
 
