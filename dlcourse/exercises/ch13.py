@@ -1,9 +1,12 @@
 """Checkers for ``exercises/13_attention.ipynb``: attention weights, the causal mask, masked
-scaled dot-product attention, sinusoidal positional encodings and splitting into heads.
+scaled dot-product attention, sinusoidal positional encodings and splitting into heads; then
+understanding: a previous-token head built by hand (q6), a prediction of what removing the
+positional encodings does (q7) and a bug to find in a causal self-attention (q8).
 
 Every expected answer comes from ``dlcourse.attention`` (``scaled_dot_product_attention``,
 ``causal_mask``, ``positional_encoding``, ``MultiHeadAttention``), itself tested equal to
-PyTorch. The hidden tests and the reference solutions are not here: they stay with the
+PyTorch; q6 is judged by the attention its weights compute (:mod:`.ch13_runs`), q7 is a
+choice. The hidden tests and the reference solutions are not here: they stay with the
 instructor (``dlcourse_instructor.answers.ch13``).
 
 See chapter: Attention and Transformers (book/13_attention.ipynb)
@@ -15,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .checks import call
+from .ch13_runs import SEQ_LEN, VOCAB, previous_token_weights
+from .checks import call, value
+from .choice import choice
 from .compare import parts
 from .question import Question
 
@@ -25,11 +30,17 @@ __all__ = [
     "q3",
     "q4",
     "q5",
+    "q6",
+    "q7",
+    "q8",
     "reference_sdpa",
     "reference_weights",
     "reference_causal",
     "reference_pe",
     "reference_split",
+    "reference_causal_self",
+    "looks_back",
+    "SEQUENCES",
 ]
 
 
@@ -217,4 +228,99 @@ q5 = Question(
     hint="Head h owns the features h*d .. h*d + d − 1, with d = E // num_heads. Reshape (N, T, E) to "
     "(N, T, num_heads, d), then move the head axis in front of the time axis with "
     ".transpose(0, 2, 1, 3).",
+)
+
+
+# ----------------------------------------------------------------- q6: a previous-token head
+#: The token sequences on which the student's head is judged (the hidden tests use others).
+SEQUENCES = [[0, 1, 2, 3, 0, 1], [3, 3, 1, 0, 2, 2], [2, 0, 0, 1, 3, 1]]
+#: The weight each position t ≥ 1 must put on position t − 1.
+LOOK_BACK = 0.9
+
+
+def looks_back(sequences: list[list[int]]) -> Any:
+    """A ``compare`` for q6: on each sequence, every position t ≥ 1 of the head ``(W_q, W_k)``
+    puts at least :data:`LOOK_BACK` of its attention on position t − 1."""
+
+    def compare(head: Any, _expected: Any, what: str) -> None:
+        if not (isinstance(head, tuple) and len(head) == 2):
+            raise AssertionError(
+                f"{what} should be a tuple (W_q, W_k) of two arrays, not {type(head).__name__}"
+            )
+        shapes = [np.shape(w) for w in head]
+        d_in = VOCAB + SEQ_LEN
+        if any(len(s) != 2 or s[0] != d_in for s in shapes) or shapes[0] != shapes[1]:
+            raise AssertionError(
+                f"{what}: W_q and W_k should both have shape ({d_in}, d_k), got {shapes}"
+            )
+        for tokens in sequences:
+            weights = previous_token_weights(head, tokens)
+            back = weights[np.arange(1, SEQ_LEN), np.arange(SEQ_LEN - 1)]
+            t = int(np.argmin(back)) + 1
+            if not back.min() >= LOOK_BACK:  # also catches NaN
+                raise AssertionError(
+                    f"{what}: on the tokens {tokens}, position {t} puts weight "
+                    f"{back.min():.4f} on position {t - 1} (it needs at least {LOOK_BACK}); "
+                    f"its weights: {np.round(weights[t], 3).tolist()}"
+                )
+
+    return compare
+
+
+q6 = Question(
+    "q6",
+    "previous_token_head",
+    points=2,
+    tests=[value(None, compare=looks_back(SEQUENCES))],
+    hint="The score of query t and key s is x_t W_q · x_s W_k / sqrt(d_k). Use only the "
+    "position part of x (rows VOCAB.. of W_q and W_k; leave the token rows at zero): choose "
+    "W_q so that position t's query is c·e_t, and W_k so that position s's key is e_{s+1} "
+    "(d_k = SEQ_LEN); then the score is c / sqrt(d_k) exactly when s = t − 1 and 0 otherwise. "
+    "How large must c be for a softmax over 6 keys to give the one that scores more ≥ 0.9?",
+)
+
+
+# ----------------------------------------------------------------- q7: predict, no positions
+q7 = Question(
+    "q7",
+    "prediction",
+    tests=[choice(("A", "B", "C", "D"))],
+    hint="Attention scores compare contents. Without positions, what in the key of position "
+    "t − 1 marks it out, for the query of position t, from the keys of the other positions? "
+    "The chapter's section on positional encodings shuffles keys and values together.",
+)
+
+
+# ----------------------------------------------------------------- q8: find the bug
+def reference_causal_self(x: np.ndarray) -> np.ndarray:
+    from dlcourse.attention import causal_mask
+
+    return reference_sdpa(x, x, x, causal_mask(len(x)))[0]
+
+
+q8 = Question(
+    "q8",
+    "causal_self_attention",
+    points=2,
+    tests=[
+        call(
+            (_rng.normal(size=(1, 3)),),
+            reference_causal_self,
+            name="causal_self_attention (one position: the bug cannot show)",
+        ),
+        call(
+            (_rng.normal(size=(4, 3)),),
+            reference_causal_self,
+            name="causal_self_attention (four positions)",
+        ),
+        call(
+            (_rng.normal(size=(6, 8)),),
+            reference_causal_self,
+            name="causal_self_attention (six positions)",
+        ),
+    ],
+    hint="Print the buggy function's weights for a short sequence: do their rows still sum "
+    "to 1? The softmax must share each row's weight among the keys a position may see, so "
+    "the future has to be removed before the softmax (a score of -inf), not after it. "
+    "(Multiplying the scores by the mask does not remove a key: exp(0) = 1.)",
 )

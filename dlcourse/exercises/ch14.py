@@ -1,9 +1,12 @@
 """Checkers for ``exercises/14_applications.ipynb``: precision and recall, the demographic
-parity gap, reweighting, integrated gradients with the trapezoid rule.
+parity gap, reweighting, integrated gradients with the trapezoid rule; then understanding:
+diagnose a leaked test set from four runs' reports (q5) and choose a fraud detector's
+threshold under a constraint (q6, judged by computing what it catches and at what cost).
 
 Every expected answer of questions 1 to 3 comes from ``dlcourse.fairness`` (tested against
 scikit-learn and hand-computed values); those of question 4 are written out below, computed
-once with ``dlcourse.interpret.integrated_gradients`` and PyTorch's autograd. The hidden
+once with ``dlcourse.interpret.integrated_gradients`` and PyTorch's autograd; q6 is judged
+with ``dlcourse.fairness.precision_recall_curve``; q5 is a choice. The hidden
 tests and the reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch14``).
 
@@ -16,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import call
+from .checks import call, value
+from .choice import choice
 from .compare import number
 from .probe import Code
 from .question import Question
@@ -26,10 +30,16 @@ __all__ = [
     "q2",
     "q3",
     "q4",
+    "q5",
+    "q6",
     "reference_pr",
     "reference_dp",
     "reference_w",
     "GRAD_SUM_SIN",
+    "REPORTS",
+    "MIN_RECALL",
+    "fraud_scores",
+    "meets_recall_cheaply",
 ]
 
 
@@ -197,4 +207,90 @@ q4 = Question(
     hint="Make steps + 1 points alpha = k / steps, k = 0..steps. At each, evaluate grad_f(baseline + alpha "
     "* (x - baseline)). Average those gradients with the trapezoid weights (1/steps each, but "
     "1/(2·steps) for the first and the last point), then multiply element-wise by (x - baseline).",
+)
+
+
+# ----------------------------------------------------------------- q5: diagnose a leak
+#: Four fraud detectors' reports: average precision on training, validation and test data,
+#: and test accuracy (1 % fraud). Shown as a table in the notebook.
+REPORTS = {
+    "A": (0.62, 0.55, 0.54, 0.993),
+    "B": (0.99, 0.31, 0.30, 0.991),
+    "C": (0.97, 0.52, 0.96, 0.998),
+    "D": (0.01, 0.01, 0.01, 0.990),
+}
+
+q5 = Question(
+    "q5",
+    "leaked_run",
+    tests=[choice(sorted(REPORTS))],
+    hint="A model scores well on the examples it was trained on and worse on examples it has "
+    "never seen. Validation and test data are both unseen, so their scores should agree. "
+    "Which run's test score behaves like a training score instead?",
+)
+
+
+# ----------------------------------------------------------------- q6: choose a threshold
+#: The constraint of q6: the share of frauds that the alarms must catch.
+MIN_RECALL = 0.9
+
+
+def fraud_scores(seed: int = 140, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, labels)`` of a fraud detector on ``n`` transactions, 5 % of them fraud.
+
+    Seed 140 is q6's validation set; other seeds are fresh transactions from the same source.
+    A score is a sigmoid of a Gaussian (mean 1 for a fraud, -2.5 otherwise), rounded to 4
+    decimals.
+    """
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(n) < 0.05).astype(int)
+    z = rng.normal(np.where(labels == 1, 1.0, -2.5), 1.0)
+    return np.round(1.0 / (1.0 + np.exp(-z)), 4), labels
+
+
+def meets_recall_cheaply(seed: int = 140) -> Any:
+    """A ``compare`` for q6: flagging ``score >= threshold`` on ``fraud_scores(seed)`` catches
+    at least :data:`MIN_RECALL` of the frauds, with the fewest false alarms that allows."""
+    from dlcourse.fairness import confusion_counts, precision_recall_curve
+
+    scores, labels = fraud_scores(seed)
+    _, recall, thresholds = precision_recall_curve(labels, scores)
+    # thresholds decrease along the curve: the first one that reaches the recall flags least
+    fewest = confusion_counts(
+        labels, scores >= thresholds[np.argmax(recall >= MIN_RECALL)]
+    )["fp"]
+
+    def compare(threshold: Any, _expected: Any, what: str) -> None:
+        if type(threshold) not in (int, float) and not isinstance(
+            threshold, np.floating
+        ):
+            raise AssertionError(
+                f"{what} should be one number, not {type(threshold).__name__}"
+            )
+        counts = confusion_counts(labels, scores >= threshold)
+        caught = counts["tp"] / labels.sum()
+        if not caught >= MIN_RECALL:
+            raise AssertionError(
+                f"{what} = {threshold}: the alarms catch {caught:.1%} of the frauds "
+                f"(the bank needs at least {MIN_RECALL:.0%})"
+            )
+        if counts["fp"] > fewest:
+            raise AssertionError(
+                f"{what} = {threshold}: catches {caught:.1%} of the frauds with "
+                f"{counts['fp']} false alarms; another threshold meets the constraint "
+                "with fewer"
+            )
+
+    return compare
+
+
+q6 = Question(
+    "q6",
+    "threshold",
+    points=2,
+    tests=[value(None, compare=meets_recall_cheaply())],
+    hint="Raising the threshold flags fewer transactions: fewer false alarms, but fewer frauds "
+    "caught too. So you want the highest threshold that still catches 90 % of the frauds. "
+    "Sort the fraud scores from high to low: which one must still be flagged? "
+    "(dlcourse.fairness.precision_recall_curve, or your q1, can check your choice.)",
 )

@@ -13,4 +13,23 @@ def masked_attention(q, k, v, mask=None):
     weights = e / e.sum(axis=-1, keepdims=True)
     return weights @ v, weights
 """,
+    "q6": """
+W_q = np.zeros((10, 6))
+W_q[4:] = np.eye(6)                        # the right direction, but a margin of 1/sqrt(6)
+W_k = np.zeros((10, 6))
+W_k[4:9, 1:] = np.eye(5)
+previous_token_head = (W_q, W_k)
+""",
+    "q7": """
+prediction = "A"
+""",
+    "q8": """
+def causal_self_attention(x):
+    T, d = x.shape
+    scores = x @ x.T / np.sqrt(d)
+    scores = scores * np.tril(np.ones((T, T)))   # a masked score of 0 still gets exp(0) = 1
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    weights = e / e.sum(axis=1, keepdims=True)
+    return weights @ x
+""",
 }

@@ -23,4 +23,10 @@ def reweighting_weights(y, group):
                 w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
     return w
 """,
+    "q5": """
+leaked_run = "B"                           # overfitting, not a leak: its test AP is as low as validation
+""",
+    "q6": """
+threshold = 0.5                            # the default: catches too few frauds
+""",
 }

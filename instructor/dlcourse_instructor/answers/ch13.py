@@ -7,18 +7,23 @@ from typing import Any
 import numpy as np
 
 from dlcourse.exercises.ch13 import (
+    looks_back,
     reference_causal,
+    reference_causal_self,
     reference_pe,
     reference_sdpa,
     reference_split,
     reference_weights,
 )
-from dlcourse.exercises.checks import call
+from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.compare import parts
 
 _rng = np.random.default_rng(1012)
 _Q, _K = _rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))
 _SDPA: dict[str, Any] = {"compare": parts("output", "weights")}
+# q8's hidden inputs: drawn before the other hidden inputs would shift them, so drawn apart.
+_rng8 = np.random.default_rng(1112)
 
 # split_heads(x, 3) must be undone by merging the heads back (transpose + reshape): head h
 # holds features 4h..4h+3 of every position.
@@ -95,6 +100,33 @@ HIDDEN = {
             new_array=False,
             message="split_heads(x, 3) on x of shape (2, 5, 12) does not give shape "
             "(2, 3, 5, 4) with head h holding features 4h..4h+3 of each position",
+        ),
+    ],
+    "q6": [
+        value(
+            None,
+            compare=looks_back([[1, 1, 1, 1, 1, 1], [0, 3, 0, 3, 0, 3]]),
+            message="a head that looks one position back whatever the tokens (all equal, "
+            "or alternating)",
+        ),
+    ],
+    # Computed once with dlcourse.exercises.ch13_runs.train_previous_token, seeds 0-2:
+    # 100 % with positional encodings, 45.5-45.7 % without (chance: 25 %).
+    "q7": [
+        right_choice(
+            "B", about="what removing the positional encodings does to the accuracy"
+        )
+    ],
+    "q8": [
+        call(
+            (_rng8.normal(size=(2, 5)),),
+            reference_causal_self,
+            name="causal_self_attention (two positions)",
+        ),
+        call(
+            (40 * _rng8.normal(size=(7, 4)),),
+            reference_causal_self,
+            name="causal_self_attention (large scores: a stable softmax)",
         ),
     ],
 }

@@ -9,11 +9,14 @@ import numpy as np
 
 from dlcourse.exercises.ch14 import (
     GRAD_SUM_SIN,
+    fraud_scores,
     reference_dp,
     reference_pr,
     reference_w,
 )
-from dlcourse.exercises.checks import call
+from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
+from dlcourse.fairness import precision_recall
 from dlcourse.interpret import riemann_weights
 
 _rng = np.random.default_rng(1013)
@@ -32,6 +35,18 @@ def reference_ig(
         w * grad_f(baseline + a * (x - baseline)) for a, w in zip(alphas, weights)
     )
     return (x - baseline) * avg
+
+
+def _holds_on_fresh_transactions(threshold: Any) -> bool:
+    """q6: chosen on the validation set, the threshold still works on fresh transactions
+    from the same source (the reference's 0.4555 gives recall 0.80 and precision 0.81 on
+    seed 141; every threshold that passes the visible check gives the same alarms there up
+    to a few)."""
+    if type(threshold) not in (int, float) and not isinstance(threshold, np.floating):
+        return False
+    scores, labels = fraud_scores(141)
+    precision, recall = precision_recall(labels, scores >= threshold)
+    return bool(recall >= 0.75 and precision >= 0.75)
 
 
 HIDDEN = {
@@ -78,5 +93,13 @@ HIDDEN = {
             reference_ig,
             name="integrated_gradients (a random baseline, 50 steps)",
         ),
+    ],
+    "q5": [right_choice("C", about="the run whose test data leaked into its training")],
+    "q6": [
+        value(
+            check=_holds_on_fresh_transactions,
+            message="on fresh transactions the threshold should still catch most frauds "
+            "with most alarms real",
+        )
     ],
 }
