@@ -215,7 +215,12 @@ q6 = Question(
             [_NONE_DEAD], 0.0, check_dtype=False
         ),  # nothing dead: the bug stays hidden
         # exactly 0 on every example: relu'(0) = 0, so no gradient ever reaches it either
-        call([np.array([[0.0, 1.0], [0.0, -1.0], [0.0, 2.0]])], 0.5, check_dtype=False),
+        call(
+            [np.array([[0.0, 1.0], [0.0, -1.0], [0.0, 2.0]])],
+            0.5,
+            check_dtype=False,
+            name="dead_fraction (at exactly 0 ReLU passes no gradient either: dead too)",
+        ),
     ],
     hint="A unit is one column of Z. It is dead when its pre-activation is ≤ 0 for every "
     "example, that is, all the way down its column. Which axis does np.all have to reduce "
