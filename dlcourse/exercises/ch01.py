@@ -1,8 +1,10 @@
 """Checkers for ``exercises/01_neuron.ipynb``: a neuron by hand, the perceptron rule, its mistakes.
 
 Every expected answer comes from the package's reference code (:mod:`dlcourse.neuron`,
-:mod:`dlcourse.activations`). The hidden tests and the reference solutions are not here:
-they stay with the instructor (``dlcourse_instructor.answers.ch01``).
+:mod:`dlcourse.activations`). q5 (predict what a larger learning rate does) and q6 (diagnose
+a broken run from its log) are choices: the visible check judges only their form
+(:mod:`.choice`). The hidden tests and the reference solutions are not here: they stay with
+the instructor (``dlcourse_instructor.answers.ch01``).
 
 See chapter: The artificial neuron (book/01_neuron.ipynb)
 """
@@ -16,6 +18,7 @@ import numpy as np
 from dlcourse.neuron import Perceptron, neuron
 
 from .checks import call, value
+from .choice import choice
 from .compare import assert_close, to_array
 from .question import Question
 
@@ -24,6 +27,10 @@ __all__ = [
     "q2",
     "q3",
     "q4",
+    "q5",
+    "q6",
+    "LR_OPTIONS",
+    "DIAGNOSIS_OPTIONS",
     "gate_compare",
     "compare_update",
     "reference_training",
@@ -182,4 +189,42 @@ q4 = Question(
     hint="Start from w = 0, b = 0. Loop over epochs; inside, loop over the examples in order and "
     "apply your `perceptron_update` logic, counting the examples where the prediction was wrong. "
     "Append the count to a list after each epoch and `break` when it is 0.",
+)
+
+
+# ---------------------------------------------------------------- q5: predict (a 10× learning rate)
+#: What a learning rate 10 times larger does to the perceptron started from zero.
+LR_OPTIONS = {
+    "A": "fewer mistakes: bigger steps reach a separating line sooner",
+    "B": "more mistakes: the line overshoots back and forth",
+    "C": "the same mistakes in every epoch; only w and b come out 10 times larger",
+    "D": "it no longer converges",
+}
+
+q5 = Question(
+    "q5",
+    "lr_prediction",
+    tests=[choice(sorted(LR_OPTIONS))],
+    hint="Start from w = 0, b = 0 and follow two runs side by side, one with lr = 1 and one "
+    "with lr = 10. After the first update, how are their (w, b) related? Does that relation "
+    "change the sign of w·x + b, which is all that decides a prediction?",
+)
+
+
+# ---------------------------------------------------------------- q6: diagnose a run from its log
+DIAGNOSIS_OPTIONS = {
+    "A": "the mails are not linearly separable, so the rule can never stop",
+    "B": "the learning rate 1.0 is too large: every update overshoots",
+    "C": "the labels were coded -1/+1, while the rule and the step expect 0/1",
+    "D": "12 epochs are too few: the perceptron converges slowly on 200 mails",
+}
+
+q6 = Question(
+    "q6",
+    "run_diagnosis",
+    tests=[choice(sorted(DIAGNOSIS_OPTIONS))],
+    hint="Compare the log with a neuron that knows nothing: one that always answers "
+    "'normal' is right on the 147 normal mails. A run that gets every mail wrong is "
+    "worse than that. Which cause makes the step's 0/1 output disagree with "
+    "every label of one class, whatever the weights?",
 )

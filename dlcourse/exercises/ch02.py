@@ -1,9 +1,12 @@
 """Checkers for ``exercises/02_activations.ipynb``: derivatives, saturation, collapsing linear layers.
 
 Expected answers come from :mod:`dlcourse.activations` (itself tested against PyTorch) and,
-for the collapsed network, from running the layers one after the other. The hidden tests
-and the reference solutions are not here: they stay with the instructor
-(``dlcourse_instructor.answers.ch02``).
+for the collapsed network, from running the layers one after the other. q5 (predict which
+starting points leave a ReLU neuron dead) is a choice, judged here for its form only
+(:mod:`.choice`); its experiment, :func:`train_relu_neuron`, is the chapter's dead-ReLU
+demonstration. q6 (find the bug in a dead-unit counter) is checked on small literal
+batches whose answers were worked out by hand. The hidden tests and the reference
+solutions are not here: they stay with the instructor (``dlcourse_instructor.answers.ch02``).
 
 See chapter: Activation functions (book/02_activations.ipynb)
 """
@@ -14,9 +17,10 @@ import itertools
 
 import numpy as np
 
-from dlcourse.activations import sigmoid_grad, tanh
+from dlcourse.activations import relu, relu_grad, sigmoid_grad, tanh
 
 from .checks import call, value
+from .choice import choice
 from .compare import assert_close, to_array
 from .probe import Code
 from .question import Question
@@ -26,6 +30,10 @@ __all__ = [
     "q2",
     "q3",
     "q4",
+    "q5",
+    "q6",
+    "STARTS",
+    "train_relu_neuron",
     "NO_OVERFLOW",
     "NO_OVERFLOW_NOTE",
     "compare_collapsed",
@@ -83,7 +91,8 @@ q2 = Question(
         call([_CUBE, np.array([1.0])], np.array([3.01]), kwargs={"h": 0.1}, atol=1e-9),
     ],
     hint="Evaluate f a little to the right and a little to the left of z and divide the rise by "
-    "the run, 2h. Central differences are far more accurate than (f(z + h) − f(z)) / h.",
+    "the run: (f(z + h) − f(z − h)) / (2h). Central differences are far more accurate than "
+    "(f(z + h) − f(z)) / h.",
 )
 
 # ---------------------------------------------------------------- q3: saturation
@@ -147,4 +156,73 @@ q4 = Question(
     ],
     hint="Substitute: W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2). Keep a running (W, b) and fold "
     "in one layer at a time: W ← W_next @ W, b ← W_next @ b + b_next.",
+)
+
+
+# ---------------------------------------------------------------- q5: predict which starts are dead
+#: Starting points (w, b) of one ReLU neuron y = relu(w x + b) that learns relu(2x + 0.5)
+#: from inputs x in [−1, 1].
+STARTS = {"A": (0.5, 0.0), "B": (-0.5, 0.5), "C": (0.5, -2.0), "D": (2.0, -1.5)}
+
+
+def train_relu_neuron(
+    w: float, b: float, steps: int = 100, lr: float = 1.0, seed: int = 0
+) -> tuple[np.ndarray, float, float]:
+    """The chapter's dead-ReLU experiment from the start ``(w, b)``: gradient descent on the
+    mean squared error of ``relu(w x + b)`` against ``relu(2x + 0.5)``, on 50 inputs ``x``
+    uniform in [−1, 1]. Returns the loss at every step and the final ``(w, b)``."""
+    x = np.random.default_rng(seed).uniform(-1, 1, 50)
+    target = relu(2 * x + 0.5)
+    losses = []
+    for _ in range(steps):
+        z = w * x + b
+        error = relu(z) - target
+        losses.append(float(np.mean(error**2)))
+        dz = 2 * error * relu_grad(z) / len(x)  # chain rule: dLoss/dz, 0 where z <= 0
+        w, b = w - lr * float(np.sum(dz * x)), b - lr * float(np.sum(dz))
+    return np.array(losses), w, b
+
+
+q5 = Question(
+    "q5",
+    "dead_from_the_start",
+    tests=[choice(sorted(STARTS), many=True)],
+    hint="The gradient of every weight carries the factor relu'(w x + b), which is 0 where "
+    "w x + b ≤ 0. For each start, find the largest value of w x + b over x in [−1, 1] "
+    "(at x = −1 or x = 1). A negative bias alone does not kill a unit if the weight can "
+    "outweigh it for some inputs.",
+)
+
+
+# ---------------------------------------------------------------- q6: find the bug (a dead-unit counter)
+# Small batches of pre-activations (rows: examples, columns: units), each with its fraction
+# of dead units worked out by hand.
+_ONE_DEAD_COLUMN = np.array(
+    [[1.0, -0.5, -2.0], [-1.0, -0.1, 0.5], [2.0, -3.0, -1.0], [0.5, -0.2, 1.5]]
+)
+_SQUARE = np.array([[-1.0, 2.0, -1.0], [-2.0, 1.0, -3.0], [-1.0, -1.0, -1.0]])
+_NONE_DEAD = np.array([[1.0, 2.0], [0.5, -1.0], [-2.0, 3.0]])
+
+q6 = Question(
+    "q6",
+    "dead_fraction",
+    tests=[
+        call([_ONE_DEAD_COLUMN], 1 / 3, check_dtype=False),
+        call(
+            [_SQUARE], 2 / 3, check_dtype=False
+        ),  # a square batch: no shape error to warn
+        call(
+            [_NONE_DEAD], 0.0, check_dtype=False
+        ),  # nothing dead: the bug stays hidden
+        # exactly 0 on every example: relu'(0) = 0, so no gradient ever reaches it either
+        call(
+            [np.array([[0.0, 1.0], [0.0, -1.0], [0.0, 2.0]])],
+            0.5,
+            check_dtype=False,
+            name="dead_fraction (at exactly 0 ReLU passes no gradient either: dead too)",
+        ),
+    ],
+    hint="A unit is one column of Z. It is dead when its pre-activation is ≤ 0 for every "
+    "example, that is, all the way down its column. Which axis does np.all have to reduce "
+    "for that, and which one does the buggy version reduce?",
 )

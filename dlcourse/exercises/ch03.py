@@ -1,9 +1,11 @@
 """Checkers for ``exercises/03_networks.ipynb``: shapes, parameter counts, the forward pass, XNOR.
 
 Expected answers come from the package's own networks (:class:`dlcourse.nn.MLP`,
-:class:`dlcourse.nn.Linear`), which are tested equal to PyTorch's. The hidden tests and the
-reference solutions are not here: they stay with the instructor
-(``dlcourse_instructor.answers.ch03``).
+:class:`dlcourse.nn.Linear`), which are tested equal to PyTorch's. q5 (choose the settings
+that learn XOR within a budget) is checked by training with them (:func:`xor_correct`, the
+chapter's XOR training); q6 (predict what a linear hidden layer does) is a choice, judged
+here for its form only (:mod:`.choice`). The hidden tests and the reference solutions are
+not here: they stay with the instructor (``dlcourse_instructor.answers.ch03``).
 
 See chapter: From neurons to networks (book/03_networks.ipynb)
 """
@@ -15,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse import nn
+from dlcourse import data, nn, optim
 from dlcourse.activations import step
 from dlcourse.autograd import Tensor, no_grad
+from dlcourse.losses import binary_cross_entropy
 
-from .checks import Call, call, value
+from .checks import Call, Value, call, value
+from .choice import choice
 from .compare import assert_close, to_array
 from .probe import Code
 from .question import Question
@@ -29,6 +33,13 @@ __all__ = [
     "q2",
     "q3",
     "q4",
+    "q5",
+    "q6",
+    "XOR_EPOCHS",
+    "XOR_MAX_HIDDEN",
+    "LINEAR_HIDDEN_OPTIONS",
+    "xor_correct",
+    "xor_settings_check",
     "are_shape_tuples",
     "SHAPE_TUPLES",
     "mlp_params",
@@ -54,7 +65,8 @@ SHAPE_TUPLES = (
     "`weight_shapes` should be a list of tuples (rows, columns), like array.shape"
 )
 
-_MLP = nn.MLP([4, 5, 3, 2], seed=0)
+# The network of the prompt: 8×8 digit images (64 pixels), hidden layers of 32 and 16, 10 classes.
+_MLP = nn.MLP([64, 32, 16, 10], seed=0)
 q1 = Question(
     "q1",
     "weight_shapes",
@@ -65,8 +77,9 @@ q1 = Question(
         ),
         value(check=are_shape_tuples, message=SHAPE_TUPLES),
     ],
-    hint="nn.MLP([4, 5, 3, 2]) has three Linear layers: 4→5, 5→3, 3→2. Like PyTorch, a Linear layer's "
-    "weight has shape (out_features, in_features), so that h = W x + b.",
+    hint="First write the layer sizes: the input layer has one number per pixel (8 × 8), the output "
+    "layer one score per class. Then each Linear layer maps one size to the next, and like PyTorch "
+    "its weight has shape (out_features, in_features), so that h = W x + b.",
 )
 
 
@@ -253,4 +266,110 @@ q4 = Question(
     ],
     hint="XNOR (1 when x1 = x2) is 'both on' OR 'both off'. One hidden step neuron can compute AND, "
     "another NOR; the output neuron computes OR of the two.",
+)
+
+
+# ---------------------------------------------------------------- q5: choose settings that learn XOR
+#: The budget of q5: Adam epochs, and the widest hidden layer allowed.
+XOR_EPOCHS, XOR_MAX_HIDDEN = 30, 4
+
+
+def xor_correct(
+    hidden: int,
+    lr: float,
+    seed: int,
+    epochs: int = XOR_EPOCHS,
+    activation: str = "tanh",
+) -> int:
+    """How many of the four XOR inputs a 2-``hidden``-1 network gets right after training.
+
+    The chapter's XOR training: ``activation`` in the hidden layer, a sigmoid on the output,
+    the binary cross-entropy, ``epochs`` full-batch steps of Adam with learning rate ``lr``,
+    from the initial weights of ``seed``.
+    """
+    X, y = data.xor()
+    net = nn.MLP([2, hidden, 1], activation=activation, seed=seed)
+    opt = optim.Adam(net.parameters(), lr=lr)
+    target = y.reshape(-1, 1).astype(np.float64)
+    for _ in range(epochs):
+        loss = binary_cross_entropy(net(X).sigmoid(), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with no_grad():
+        prob = net(X).sigmoid().data[:, 0]
+    return int(np.sum((prob > 0.5) == y))
+
+
+def _settings(answer: Any, label: str) -> tuple[int, float]:
+    """``answer`` as (hidden, lr), or AssertionError saying what is wrong with its form."""
+    if not isinstance(answer, dict) or set(answer) != {"hidden", "lr"}:
+        raise AssertionError(
+            f'{label} should be a dict {{"hidden": …, "lr": …}}, not {answer!r:.60}'
+        )
+    hidden, lr = answer["hidden"], answer["lr"]
+    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)):
+        raise AssertionError(
+            f'{label}["hidden"] should be a whole number, not {hidden!r}'
+        )
+    if not 1 <= hidden <= XOR_MAX_HIDDEN:
+        raise AssertionError(
+            f'{label}["hidden"] = {hidden} is outside the budget: 1 to {XOR_MAX_HIDDEN} units'
+        )
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+        raise AssertionError(f'{label}["lr"] should be a number, not {lr!r}')
+    if not 0 < lr <= 10:
+        raise AssertionError(f'{label}["lr"] = {lr} should be between 0 and 10')
+    return int(hidden), float(lr)
+
+
+def xor_settings_check(seeds: range, need: int) -> Value:
+    """A check that the settings solve XOR (all four inputs right) after :data:`XOR_EPOCHS`
+    epochs from at least ``need`` of the initial weights ``seeds``."""
+
+    def solves(answer: Any, expected: Any, label: str) -> None:
+        hidden, lr = _settings(answer, label)
+        solved = sum(xor_correct(hidden, lr, seed) == 4 for seed in seeds)
+        if solved < need:
+            raise AssertionError(
+                f"with {label} = {answer!r:.60}, {XOR_EPOCHS} epochs solve XOR from "
+                f"{solved} of {len(seeds)} initialisations (seeds {seeds.start}–"
+                f"{seeds.stop - 1}); the target is at least {need}"
+            )
+
+    return value(
+        compare=solves,
+        message=f"solves XOR within the budget from at least {need} of {len(seeds)} "
+        "other initialisations",
+    )
+
+
+q5 = Question(
+    "q5",
+    "xor_settings",
+    tests=[xor_settings_check(range(10), need=9)],
+    hint="Try settings with `xor_correct(hidden, lr, seed)` before you commit. Two hidden units "
+    "are just barely enough for XOR and often stall on a plateau; a few more give training more "
+    "ways to succeed. With only 30 steps the learning rate must be large enough to get "
+    "somewhere, but a very large one throws the tanh units into saturation.",
+    points=2,
+)
+
+
+# ---------------------------------------------------------------- q6: predict (a linear hidden layer)
+#: What training a 2-h-1 network on XOR does when its hidden layer has no activation.
+LINEAR_HIDDEN_OPTIONS = {
+    "A": "it solves XOR, and faster: a linear hidden layer is easier to train",
+    "B": "it solves XOR, but only with a wide hidden layer (32 units)",
+    "C": "it never solves XOR, however wide: at most 3 of the 4 inputs come out right",
+    "D": "training breaks down: the loss becomes NaN",
+}
+
+q6 = Question(
+    "q6",
+    "linear_hidden_prediction",
+    tests=[choice(sorted(LINEAR_HIDDEN_OPTIONS))],
+    hint="Without an activation, what does the hidden layer followed by the output layer "
+    "compute, whatever its width (chapter 2, 'Why non-linearity is needed')? And what can "
+    "such a network do on XOR (chapter 1)?",
 )

@@ -23,4 +23,10 @@ def train_perceptron(X, y, epochs=20, lr=1.0):
             break
     return w, b, mistakes
 """,
+    "q5": """
+lr_prediction = "A"                        # bigger steps, fewer mistakes
+""",
+    "q6": """
+run_diagnosis = "A"                        # a run that never stops: not separable
+""",
 }

@@ -22,4 +22,11 @@ def collapse_linear(layers):
     W = (run(np.eye(layers[0][0].shape[1])) - b).T
     return W, b
 """,
+    "q5": """
+dead_from_the_start = ["C", "D"]           # a very negative bias looks dead
+""",
+    "q6": """
+def dead_fraction(Z):
+    return float(np.mean(np.all(Z < 0, axis=0)))   # a pre-activation of exactly 0 counts as alive
+""",
 }

@@ -4,7 +4,7 @@ registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
     "q1": """
-weight_shapes = [[5, 4], [3, 5], [2, 3]]    # lists, not tuples
+weight_shapes = [[32, 64], [16, 32], [10, 16]]   # lists, not tuples
 """,
     "q3": """
 def forward(X, W1, b1, W2, b2):
@@ -15,5 +15,11 @@ W_hidden = np.array([[1.0, 1.0], [-1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0
 b_hidden = np.array([-1.5, 0.5, 0.0, 0.0, 0.0])
 w_out, b_out = np.array([1.0, 1.0, 0.0, 0.0, 0.0]), -0.5
 xnor_net = (W_hidden, b_hidden, w_out, b_out)               # 5 hidden neurons
+""",
+    "q5": """
+xor_settings = {"hidden": 4, "lr": 1.0}    # a large step to get there in 30 epochs
+""",
+    "q6": """
+linear_hidden_prediction = "B"             # width makes up for the missing activation
 """,
 }

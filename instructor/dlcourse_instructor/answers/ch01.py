@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse import data
 from dlcourse.activations import step
 from dlcourse.exercises.ch01 import (
     X4,
@@ -12,7 +13,8 @@ from dlcourse.exercises.ch01 import (
     reference_training,
 )
 from dlcourse.exercises.checks import call, value
-from dlcourse.neuron import neuron
+from dlcourse.exercises.choice import right_choice
+from dlcourse.neuron import Perceptron, neuron
 
 _rng = np.random.default_rng(1)
 _Xs = _rng.uniform(-1, 1, (40, 2))
@@ -29,6 +31,18 @@ def reference_update(w, b, x, y, lr=1.0):
 def _finite_pair(answer) -> bool:
     w, b = np.asarray(answer[0], dtype=float), float(answer[1])
     return bool(np.all(np.isfinite(w))) and bool(np.isfinite(b))
+
+
+def _lr_experiment() -> str:
+    """q5's answer, from the experiment the notebook runs after the question: the chapter's
+    perceptron on the 200 mails with lr = 1 and lr = 10."""
+    X, y, _ = data.toy_spam(200, seed=0)
+    small, large = (Perceptron(lr=lr, epochs=50, seed=0).fit(X, y) for lr in (1, 10))
+    mistakes = [[e for *_, e in p.history] for p in (small, large)]
+    scaled = np.allclose(np.asarray(large.weights), 10 * np.asarray(small.weights))
+    if mistakes[0] == mistakes[1] and scaled:
+        return "C"
+    return "A" if sum(mistakes[1]) < sum(mistakes[0]) else "B"
 
 
 HIDDEN = {
@@ -88,4 +102,11 @@ HIDDEN = {
             message="on XOR every epoch makes a mistake (it is not linearly separable)",
         ),
     ],
+    "q5": [
+        right_choice(
+            _lr_experiment(),
+            "what a 10 times larger learning rate does to a perceptron started from zero",
+        )
+    ],
+    "q6": [right_choice("C", "the cause of the broken run's log of mistakes")],
 }

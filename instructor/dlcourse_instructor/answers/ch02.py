@@ -10,10 +10,13 @@ from dlcourse.activations import sigmoid_grad
 from dlcourse.exercises.ch02 import (
     NO_OVERFLOW,
     NO_OVERFLOW_NOTE,
+    STARTS,
     compare_collapsed,
     layers,
+    train_relu_neuron,
 )
 from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.probe import Code
 
 _rng = np.random.default_rng(2)
@@ -27,6 +30,28 @@ def _smallest_depth(n: Any) -> bool:
     best = float(sigmoid_grad(0.0))  # σ'(0) = 1/4, the best case
     return best**n < 1e-6 <= best ** (n - 1)
 
+
+def _dead_starts() -> list[str]:
+    """q5's answer, from the experiment the notebook runs after the question: the starts
+    from which training never moves the neuron (every step's gradient is 0)."""
+    dead = []
+    for label, (w, b) in STARTS.items():
+        losses, w_end, b_end = train_relu_neuron(w, b)
+        if (w_end, b_end) == (w, b) and np.ptp(losses) == 0:
+            dead.append(label)
+    return dead
+
+
+def _dead_fraction(Z: np.ndarray) -> float:
+    """The fraction of units (columns) whose pre-activation is <= 0 on every example."""
+    return float(np.mean(np.all(Z <= 0, axis=0)))
+
+
+_Z = _rng.standard_normal((40, 12))
+_Z[:, [1, 4, 7]] = -np.abs(_Z[:, [1, 4, 7]])  # three dead units
+_Z_square = _rng.standard_normal((6, 6))
+_Z_square[2] = -np.abs(_Z_square[2])  # an example on which every unit is off
+_Z_square[:, 3] = -np.abs(_Z_square[:, 3])  # and one dead unit
 
 HIDDEN = {
     "q1": [
@@ -82,6 +107,32 @@ HIDDEN = {
             lambda ls: ls,
             compare=compare_collapsed,
             name="collapse_linear (a deep stack of five layers)",
+        ),
+    ],
+    "q5": [
+        right_choice(
+            _dead_starts(),
+            "the starting points from which a ReLU neuron never learns on x in [-1, 1]",
+        )
+    ],
+    "q6": [
+        call(
+            [_Z],
+            _dead_fraction,
+            check_dtype=False,
+            name="dead_fraction (40 examples, 12 units)",
+        ),
+        call(
+            [_Z_square],
+            _dead_fraction,
+            check_dtype=False,
+            name="dead_fraction (a square batch with one example on which every unit is off)",
+        ),
+        call(
+            [np.array([[0.0, -1.0, 0.0], [0.0, -2.0, 3.0]])],
+            2 / 3,
+            check_dtype=False,
+            name="dead_fraction (a pre-activation of exactly 0 passes no gradient: dead too)",
         ),
     ],
 }

@@ -12,8 +12,22 @@ from dlcourse.exercises.ch03 import (
     mlp_params,
     net_args,
     reference_forward,
+    xor_correct,
+    xor_settings_check,
 )
 from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
+
+
+def _linear_hidden_experiment() -> str:
+    """q6's answer, from the experiment the notebook runs after the question: XOR trained
+    with a linear (identity) hidden layer, narrow and wide."""
+    best = max(
+        xor_correct(hidden, 0.1, seed=0, epochs=200, activation="identity")
+        for hidden in (2, 32)
+    )
+    return "C" if best <= 3 else "B"
+
 
 HIDDEN = {
     "q1": [value(check=are_shape_tuples, message=SHAPE_TUPLES)],
@@ -44,4 +58,11 @@ HIDDEN = {
         ),
     ],
     "q4": [value(check=at_most_4, message=AT_MOST_4)],
+    "q5": [xor_settings_check(range(10, 30), need=18)],
+    "q6": [
+        right_choice(
+            _linear_hidden_experiment(),
+            "what a hidden layer without activation does to learning XOR",
+        )
+    ],
 }
