@@ -1,5 +1,12 @@
 """Checkers for ``exercises/04_depth.ipynb``: the tent map as a ReLU net, sawtooth pieces, Zaslavsky.
 
+* q1 ``tent(x)``                          the tent map from two ReLUs
+* q2 ``sawtooth(x, k)``                   the tent composed k times
+* q3 ``max_regions(n)``                   Zaslavsky's bound for n lines in the plane
+* q4 ``width_to_match(regions)``          the shallow width a region count needs
+* q5 ``prediction``                       predict: layers of a three-piece zigzag
+* q6 ``count_regions_1d(w, b, lo, hi)``   find the bug: regions of one hidden layer, 1-D input
+
 Expected answers come from :mod:`dlcourse.regions` (the hand-built sawtooth layers and
 Zaslavsky's bound ``Σ_{i≤d} C(n, i)``), and a few are written out. The hidden tests and the
 reference solutions are not here: they stay with the instructor
@@ -16,9 +23,10 @@ from dlcourse.activations import relu
 from dlcourse.regions import sawtooth_layers, zaslavsky_bound
 
 from .checks import call
+from .choice import choice
 from .question import Question
 
-__all__ = ["q1", "q2", "q3", "q4", "reference_sawtooth"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "reference_sawtooth", "ZIGZAG_OPTIONS"]
 
 
 def reference_sawtooth(x, k=1):
@@ -80,4 +88,46 @@ q4 = Question(
     tests=[call([4**2], 5), call([4**4], 23), call([1], 0)],
     hint="A shallow network with n hidden ReLUs has at most max_regions(n) linear regions. Increase n "
     "from 0 until max_regions(n) ≥ the target (the deep folding network of k layers has 4^k).",
+)
+
+# ---------------------------------------------------------------- q5: predict, a zigzag folded k times
+#: q5's options: the number of linear pieces on [0, 1] of 4 zigzag layers (3 ReLUs each).
+ZIGZAG_OPTIONS = {"A": 12, "B": 16, "C": 64, "D": 81}
+
+q5 = Question(
+    "q5",
+    "prediction",
+    tests=[choice(sorted(ZIGZAG_OPTIONS))],
+    hint="Follow one layer's output back: each linear piece of the first k layers is stretched over "
+    "the whole of [0, 1], and the next zigzag goes up, down and up again over it. How many pieces "
+    "does each old piece become?",
+)
+
+# ---------------------------------------------------------------- q6: find the bug
+# The expected counts are written out (computed once by hand from the kinks -b/w).
+q6 = Question(
+    "q6",
+    "count_regions_1d",
+    tests=[
+        # the notebook's example: kinks 0, 0.5 and 0.25, all different
+        call([np.array([1.0, 1.0, -1.0]), np.array([0.0, -0.5, 0.25]), -1.0, 1.0], 4),
+        call(  # three neurons that all switch at x = 0.5
+            [np.array([1.0, 2.0, -1.0]), np.array([-0.5, -1.0, 0.5]), -1.0, 1.0],
+            2,
+            name="count_regions_1d (neurons sharing a kink)",
+        ),
+        call(  # kinks 0, 1/3, 1/3 inside (-2, 2) and -5 outside
+            [
+                np.array([1.0, 3.0, 6.0, 1.0]),
+                np.array([0.0, -1.0, -2.0, 5.0]),
+                -2.0,
+                2.0,
+            ],
+            3,
+            name="count_regions_1d (neurons sharing a kink)",
+        ),
+    ],
+    points=2,
+    hint="A region ends where some neuron switches on or off. What if two neurons switch at the "
+    "same x? `np.unique` helps.",
 )

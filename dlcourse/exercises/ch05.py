@@ -5,12 +5,14 @@ are tested equal to PyTorch) or with ``torch.logsumexp`` in float64. The hidden 
 the reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch05``).
 
-* q1 ``dog_loss``                        "90 % cat, 5 % dog" when it is a dog (recall)
+* q1 ``rabbit_loss``                     the loss of one prediction given by its logits
 * q2 ``mse(pred, target)``               mean squared error
 * q3 ``binary_cross_entropy(p, y)``      mean BCE of probabilities
 * q4 ``logsumexp(z)``                    log Σ exp(z), without overflow
 * q5 ``cross_entropy_with_grad(z, t)``   loss of one example and its gradient w.r.t. the logits
 * q6 ``max_logit_float32``               where a naive ``exp`` overflows in float32
+* q7 ``diagnosis``                       diagnose: a run whose loss stalls at 100 % accuracy
+* q8 ``batch_cross_entropy(z, t)``       find the bug: a "stable" batch loss that returns inf
 
 See chapter: Loss functions (book/05_losses.ipynb)
 """
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .checks import call, value
+from .choice import choice
 from .compare import assert_close, assert_float, number
 from .question import Question
 
@@ -33,10 +36,14 @@ __all__ = [
     "q4",
     "q5",
     "q6",
+    "q7",
+    "q8",
     "reference_mse",
     "reference_bce",
     "reference_logsumexp",
     "reference_ce_with_grad",
+    "reference_batch_ce",
+    "PHOTO_LOGITS",
     "pair",
     "is_float",
 ]
@@ -78,6 +85,16 @@ def reference_ce_with_grad(logits: Any, target: int) -> tuple[float, np.ndarray]
     return loss.item(), z.grad.copy()
 
 
+def reference_batch_ce(logits: Any, targets: Any) -> float:
+    """The mean cross-entropy of a batch of logits ``(N, C)`` by :func:`dlcourse.losses.cross_entropy`."""
+    from dlcourse import losses
+    from dlcourse.autograd import Tensor
+
+    return losses.cross_entropy(
+        Tensor(np.asarray(logits, dtype=float)), np.asarray(targets, dtype=np.int64)
+    ).item()
+
+
 def pair(
     first: str, second: str, rtol: float = 1e-6, atol: float = 1e-8
 ) -> Callable[[Any, Any, str], None]:
@@ -103,16 +120,19 @@ def is_float(answer: Any, expected: Any, label: str) -> None:
 
 # ------------------------------------------------------------------ questions
 _P_DOG = np.array([0.90, 0.05, 0.05])
+#: q1's logits (cat, dog, rabbit, fox); the photo shows a rabbit (class 2).
+PHOTO_LOGITS = np.array([2.0, 1.0, 0.5, -0.5])
 
 q1 = Question(
     "q1",
-    "dog_loss",
+    "rabbit_loss",
     tests=[
-        value(reference_ce_with_grad(np.log(_P_DOG), 1)[0], name="dog_loss"),
+        value(reference_ce_with_grad(PHOTO_LOGITS, 2)[0], name="rabbit_loss"),
         value(compare=is_float),
     ],
     hint="The cross-entropy of one example is -log of the probability the model gave to the *true* "
-    "class. Which class is true here, and what probability did it get?",
+    "class. Logits are not probabilities yet: turn them into probabilities with the softmax first, "
+    "then look up the true class.",
 )
 
 q2 = Question(
@@ -141,7 +161,8 @@ q2 = Question(
             compare=number(),
         ),
     ],
-    hint="Subtract, square element by element, then average over *all* elements: `np.mean(...)`.",
+    hint="MSE = (1/N) Σ (ŷ_i - y_i)²: subtract, square element by element, then average over *all* "
+    "elements: `np.mean(...)`.",
 )
 
 q3 = Question(
@@ -233,4 +254,49 @@ q6 = Question(
     tests=[value(88.72283935546875, name="max_logit_float32", rtol=0.0, atol=0.01)],
     hint="exp(z) overflows when it exceeds the largest float32, `np.finfo(np.float32).max`; take its log. "
     "Or search: try `np.exp(np.float32(z))` for growing z.",
+)
+
+# ----------------------------------------------------------------- q7: diagnose a stalled run
+q7 = Question(
+    "q7",
+    "diagnosis",
+    tests=[choice(["A", "B", "C", "D"])],
+    hint="Run 2 classifies every example right, yet its loss will not go below 0.5514. Suppose the "
+    "numbers handed to `F.cross_entropy` were probabilities, between 0 and 1. What is the smallest "
+    "loss it could then compute for 3 classes? Compare with log(1 + 2/e).",
+)
+
+# ----------------------------------------------------------------- q8: find the bug
+# Batches where the bug shows (rows far apart in scale; a square batch, where a row
+# maximum without keepdims broadcasts along the wrong axis) and one where it does not.
+_ORDINARY = (np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 2]))
+_FAR_APART = (np.array([[1000.0, 999.0, 990.0], [-5.0, 0.0, 1.0]]), np.array([0, 2]))
+_SQUARE = (
+    np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0], [-800.0, -799.0, -805.0]]),
+    np.array([0, 2, 1]),
+)
+
+q8 = Question(
+    "q8",
+    "batch_cross_entropy",
+    tests=[
+        call(list(_ORDINARY), reference_batch_ce, compare=number()),
+        call(
+            list(_FAR_APART),
+            reference_batch_ce,
+            name="batch_cross_entropy (rows of very different sizes)",
+            compare=number(),
+        ),
+        call(
+            list(_SQUARE),
+            reference_batch_ce,
+            name="batch_cross_entropy (a square batch, rows of different sizes)",
+            compare=number(),
+        ),
+    ],
+    points=2,
+    hint="Shifting the logits of one example by a constant does not change its softmax, but the "
+    "constant must keep *that row* from underflowing: if a row's largest logit is far below the "
+    "shift, every exp of the row underflows to 0. Which maximum should each row subtract? Keep "
+    "the shape (N, 1) so it broadcasts along the classes.",
 )

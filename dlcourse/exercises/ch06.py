@@ -10,6 +10,8 @@ reference solutions are not here: they stay with the instructor
 * q3 ``gradient_descent(grad_fn, theta0, lr, steps)``   a whole trajectory
 * q4 ``mse_gradient(theta, X, y)``               ∇ of the least-squares loss
 * q5 ``minibatches(X, y, batch_size, seed)``     a shuffled minibatch iterator
+* q6 ``chosen_lr``                              choose: a learning rate that reaches a target
+* q7 ``prediction``                             predict: the learning rate times ten
 
 See chapter: Gradient descent (book/06_gradient_descent.ipynb)
 """
@@ -21,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Call, call
+from .checks import Call, call, value
+from .choice import choice
 from .compare import describe, number
 from .probe import Code
 from .question import Question
@@ -32,11 +35,18 @@ __all__ = [
     "q3",
     "q4",
     "q5",
+    "q6",
+    "q7",
     "reference_gd_step",
     "reference_trajectory",
     "reference_mse_gradient",
     "minibatch_checks",
     "VALLEY_GRAD",
+    "valley_loss_after",
+    "reaches_target",
+    "TARGET_LOSS",
+    "STEP_BUDGET",
+    "PREDICT_LR",
 ]
 
 
@@ -302,4 +312,68 @@ q5 = Question(
     points=2,
     hint="Make one random permutation of the indices, `np.random.default_rng(seed).permutation(len(X))`, "
     "then yield `X[idx], y[idx]` for consecutive slices `idx` of it of length batch_size.",
+)
+
+
+# ----------------------------------------------------------------- q6: choose a learning rate
+#: q6's budget and target: the valley's loss below TARGET_LOSS after STEP_BUDGET steps.
+TARGET_LOSS, STEP_BUDGET = 1e-2, 50
+
+
+def valley_loss_after(lr: float, start: Any, steps: int) -> float:
+    """The valley's loss after ``steps`` steps of :class:`dlcourse.optim.SGD` from ``start``
+    (``inf`` once the walk diverges): the experiment that judges a chosen learning rate."""
+    from dlcourse import landscapes, optim
+
+    path = landscapes.trajectory(
+        "valley", optim.SGD, start=np.asarray(start, dtype=float), steps=steps, lr=lr
+    )
+    last = path[-1]
+    if not np.isfinite(last).all():
+        return float("inf")
+    return float(landscapes.valley.f(last))
+
+
+def reaches_target(start: tuple[float, float]) -> Callable[[Any, Any, str], None]:
+    """A ``compare`` for q6: gradient descent with the chosen learning rate, run from
+    ``start`` for :data:`STEP_BUDGET` steps, ends below :data:`TARGET_LOSS`; a failure says
+    the loss it reached."""
+
+    def compare(answer: Any, expected: Any, label: str) -> None:
+        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+            raise AssertionError(
+                f"{label} should be a number (a learning rate), not {describe(answer)}"
+            )
+        loss = valley_loss_after(float(answer), start, STEP_BUDGET)
+        if not loss < TARGET_LOSS:
+            grew = loss > valley_loss_after(float(answer), start, 0)
+            reached = f"{'diverges, ' if grew else ''}ends at loss {loss:.3g}"
+            raise AssertionError(
+                f"with lr = {answer}, gradient descent on the valley from {start} "
+                f"{reached} after {STEP_BUDGET} steps; the target is below {TARGET_LOSS}"
+            )
+
+    return compare
+
+
+q6 = Question(
+    "q6",
+    "chosen_lr",
+    tests=[value(compare=reaches_target((-3.5, 1.5)))],
+    hint="Two directions, two speeds: along x each step multiplies the distance to the minimum by "
+    "|1 - lr|, along y by |1 - 20 lr|. Both factors must be below 1, and the slower one sets how "
+    "many steps you need. Which learning rates keep the y factor below 1, and among those, which "
+    "makes the x factor smallest?",
+)
+
+# ----------------------------------------------------------------- q7: predict lr × 10
+#: q7's starting learning rate on the valley (the prediction is about 10 × this).
+PREDICT_LR = 0.012
+
+q7 = Question(
+    "q7",
+    "prediction",
+    tests=[choice(["A", "B", "C", "D"])],
+    hint="Ten times 0.012 is 0.12. Compare it with the stability limit of the valley "
+    "(question 2): what does one step do to the y coordinate at that learning rate?",
 )

@@ -4,7 +4,8 @@ registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
     "q1": """
-dog_loss = -torch.log(torch.tensor(0.05, dtype=torch.float64))   # a tensor, not a float
+z = torch.tensor([2.0, 1.0, 0.5, -0.5], dtype=torch.float64)
+rabbit_loss = -torch.log_softmax(z, dim=0)[2]   # a tensor, not a float
 """,
     "q2": """
 def mse(pred, target):
@@ -26,5 +27,14 @@ def cross_entropy_with_grad(logits, target):
     grad = e / e.sum()
     grad[target] -= 1.0
     return loss, grad
+""",
+    "q7": """
+diagnosis = "A"                            # the loss is still falling, so: more steps
+""",
+    "q8": """
+def batch_cross_entropy(logits, targets):
+    shifted = logits - logits.max(axis=1)  # each row's maximum, but shape (N,), not (N, 1)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(targets)), targets].mean())
 """,
 }

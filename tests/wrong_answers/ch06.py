@@ -7,4 +7,10 @@ WRONG = {
 def stable_lr_limit(H):
     return float(2.0 / np.max(np.diag(H)))     # right for a diagonal H only
 """,
+    "q6": """
+chosen_lr = 0.1                             # the stability limit itself: y flips sign forever
+""",
+    "q7": """
+prediction = "A"                            # ten times the rate, ten times the speed
+""",
 }

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.exercises.ch05 import (
+    PHOTO_LOGITS,
     pair,
+    reference_batch_ce,
     reference_bce,
     reference_ce_with_grad,
     reference_logsumexp,
     reference_mse,
 )
 from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
 
 _rng = np.random.default_rng(505)
 
@@ -26,14 +29,25 @@ def _exp32_finite(z: float) -> bool:
 
 _CE = {"compare": pair("loss", "gradient")}
 
+#: q1's answer: logsumexp(z) - z[rabbit], in float64.
+_RABBIT_LOSS = float(np.log(np.exp(PHOTO_LOGITS).sum()) - PHOTO_LOGITS[2])
+
+#: q8's inputs, from their own generator (the draws of ``_rng`` stay those of q2–q5).
+_rng8 = np.random.default_rng(508)
+#: a batch whose rows sit at very different offsets (thousands apart)
+_SPREAD = _rng8.normal(scale=2.0, size=(5, 4)) + np.array(
+    [[3000.0], [0.0], [-2000.0], [500.0], [-40.0]]
+)
+
 HIDDEN = {
     "q1": [
         value(
             check=lambda a: (
                 isinstance(a, (float, np.floating))
-                and abs(float(a) + np.log(0.05)) < 1e-9
+                and abs(float(a) - _RABBIT_LOSS) < 1e-9
             ),
-            message="dog_loss should be the float -log(0.05) to 9 decimals",
+            message="rabbit_loss should be the loss of the rabbit photo, as a float, "
+            "to 9 decimals",
         )
     ],
     "q2": [
@@ -119,6 +133,33 @@ HIDDEN = {
         value(
             check=lambda a: float(a) + 0.02 > LIMIT32,
             message="exp(max_logit_float32 + 0.02) should overflow to inf in float32",
+        ),
+    ],
+    "q7": [
+        right_choice(
+            "B", about="the cause of run 2's loss stalling while its accuracy is 100 %"
+        )
+    ],
+    "q8": [
+        call(
+            [_rng8.normal(scale=3.0, size=(16, 5)), _rng8.integers(0, 5, size=16)],
+            reference_batch_ce,
+            name="batch_cross_entropy (an ordinary random batch)",
+        ),
+        call(
+            [_SPREAD, np.array([0, 1, 2, 3, 0])],
+            reference_batch_ce,
+            name="batch_cross_entropy (rows at offsets thousands apart)",
+        ),
+        call(
+            [np.array([[-1000.0, -1001.0, -1010.0]]), np.array([1])],
+            reference_batch_ce,
+            name="batch_cross_entropy (a batch of one, very negative logits)",
+        ),
+        call(
+            [np.array([[0.0, -800.0], [900.0, 0.0]]), np.array([1, 1])],
+            reference_batch_ce,
+            name="batch_cross_entropy (sure but wrong: a large but finite loss)",
         ),
     ],
 }

@@ -7,13 +7,18 @@ from typing import Any
 import numpy as np
 
 from dlcourse.exercises.ch06 import (
+    PREDICT_LR,
+    STEP_BUDGET,
     VALLEY_GRAD,
     minibatch_checks,
+    reaches_target,
     reference_gd_step,
     reference_mse_gradient,
     reference_trajectory,
+    valley_loss_after,
 )
-from dlcourse.exercises.checks import call
+from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.probe import Code
 
 # The same generator and draws as before the hidden tests moved here: the same inputs.
@@ -73,6 +78,26 @@ _q1_theta, _q1_grad = _rng.normal(size=(3, 4)), _rng.normal(size=(3, 4))
 _X2 = _rng.normal(size=(40, 3))
 _y2 = _rng.normal(size=40)
 _t2 = _rng.normal(size=3)
+
+
+def ten_times_outcome() -> str:
+    """q7's answer, from the notebook's own experiment: the valley's loss after
+    ``STEP_BUDGET`` steps with ``10 × PREDICT_LR`` — "C" (it diverges) when it ends above
+    where it started, "A" (faster) when it ends below the run at ``PREDICT_LR``."""
+    start = (-3.5, 1.5)
+    initial = valley_loss_after(PREDICT_LR, start, 0)
+    slow = valley_loss_after(PREDICT_LR, start, STEP_BUDGET)
+    fast = valley_loss_after(10 * PREDICT_LR, start, STEP_BUDGET)
+    if not fast < initial:
+        return "C"
+    return "A" if fast < slow else "D"
+
+
+#: q6's other starting points: the same budget must work from anywhere in the window.
+_Q6_STARTS = [(3.0, -2.0), (-4.0, -1.0)] + [
+    (round(float(x), 3), round(float(y), 3))
+    for x, y in np.random.default_rng(66).uniform([-4, -2], [4, 2], size=(2, 2))
+]
 
 HIDDEN = {
     "q1": [
@@ -136,5 +161,18 @@ HIDDEN = {
         *minibatch_checks(101, 16, 7, notes=True),
         *minibatch_checks(3, 10, 0, notes=True),
         *minibatch_checks(64, 1, 2, notes=True),
+    ],
+    "q6": [
+        value(
+            compare=reaches_target(start),
+            message="the chosen learning rate from another starting point in the valley",
+        )
+        for start in _Q6_STARTS
+    ],
+    "q7": [
+        right_choice(
+            ten_times_outcome(),
+            about="what ten times the learning rate does on the valley",
+        )
     ],
 }
