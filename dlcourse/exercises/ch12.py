@@ -1,8 +1,11 @@
 """Checkers for ``exercises/12_rnn.ipynb``: LSTM parameter count, an RNN step, the forget
-gate, a full LSTM step and an RNN over a sequence.
+gate, a full LSTM step and an RNN over a sequence; then which recurrent weights make the
+gradient vanish through time, predicted before it is measured (q6), and a bug to find in a
+hidden state carried across the pieces of a sequence (q7).
 
 Every expected answer comes from ``dlcourse.rnn`` (``RNNCell``, ``LSTMCell``, ``RNN``),
-itself tested equal to PyTorch. The hidden tests and the reference solutions are not here:
+itself tested equal to PyTorch, or from an experiment run with it (the gradient measured by
+backpropagation through time). The hidden tests and the reference solutions are not here:
 they stay with the instructor (``dlcourse_instructor.answers.ch12``). Weights are in PyTorch's
 layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
 
@@ -16,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .checks import call
+from .choice import choice
 from .compare import parts
 from .question import Question
 
@@ -25,6 +29,11 @@ __all__ = [
     "q3",
     "q4",
     "q5",
+    "q6",
+    "q7",
+    "GRADIENT_RUNS",
+    "gradient_through_time",
+    "reference_summaries",
     "random_weights",
     "reference_count",
     "reference_rnn_step",
@@ -232,4 +241,97 @@ q5 = Question(
     hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
     "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
     "(np.stack(states, axis=1)). You may reuse your rnn_step.",
+)
+
+
+# ----------------------------------------------------------------- q6: predict vanishing
+#: The runs of q6: the nonlinearity, and the scale s of the recurrent weights W_hh = s Q
+#: (Q a random orthogonal matrix, so s is the factor by which W_hh stretches every vector).
+GRADIENT_RUNS = {
+    "A": ("tanh", 0.5),
+    "B": ("tanh", 1.0),
+    "C": ("tanh", 4.0),
+    "D": ("relu", 0.7),
+}
+
+
+def gradient_through_time(
+    nonlinearity: str, scale: float, steps: int = 30, seed: int = 0
+) -> np.ndarray:
+    """‖∂ŷ/∂h_t‖ relative to its value at the last step, by lag (index 0: the last step).
+
+    An experiment: an untrained ``dlcourse.rnn.RNN`` (16 units, 2 inputs) with W_hh = scale
+    times a random orthogonal matrix reads 32 random sequences of ``steps`` steps; ŷ is the
+    sum of the last hidden state and one backward pass gives the gradient at every step
+    (the batch's mean norm).
+    """
+    from dlcourse.autograd import Tensor
+    from dlcourse.rnn import RNN
+
+    rng = np.random.default_rng(seed)
+    layer = RNN(2, 16, nonlinearity=nonlinearity, rng=seed)
+    orthogonal, _ = np.linalg.qr(rng.normal(size=(16, 16)))
+    layer.cell.weight_hh.data = scale * orthogonal
+    outputs, _ = layer(Tensor(rng.normal(size=(32, steps, 2))))
+    outputs[:, -1].sum().backward()
+    # every step is on the path to ŷ, so every hidden state has a gradient
+    grads = [np.asarray(h.grad) for h in layer.hidden_states]
+    norms = np.array([np.linalg.norm(g, axis=1).mean() for g in grads])
+    return norms[::-1] / norms[-1]
+
+
+q6 = Question(
+    "q6",
+    "vanishing_runs",
+    tests=[choice(sorted(GRADIENT_RUNS), many=True)],
+    hint="Going back one step multiplies the gradient by W_hhᵀ and by the derivative of the "
+    "nonlinearity at that step. An orthogonal matrix times s stretches every vector by exactly "
+    "s. tanh' is at most 1 (and 1 only at 0); ReLU' is 1 or 0. What do 25 such factors give, "
+    "for each run? A large s also makes the hidden state large: is that enough to stop growth?",
+)
+
+
+# ----------------------------------------------------------------- q7: find the bug
+def reference_summaries(
+    pieces: list[np.ndarray],
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
+    """The hidden state at the end of each piece of one long sequence, (K, N, H): the
+    library's RNN run over the whole sequence at once, read at the pieces' ends."""
+    states = reference_rnn_forward(
+        np.concatenate(pieces, axis=1), h0, W_ih, W_hh, b_ih, b_hh
+    )
+    ends = np.cumsum([piece.shape[1] for piece in pieces]) - 1
+    return np.stack([states[:, t] for t in ends])
+
+
+_LONG = _rng.normal(size=(_N, 9, _I))
+q7 = Question(
+    "q7",
+    "summaries",
+    points=2,
+    tests=[
+        call(
+            ([_LONG[:, :4], _LONG[:, 4:7], _LONG[:, 7:]], _H0, *_RNN_W),
+            reference_summaries,
+            name="summaries (three pieces)",
+        ),
+        call(
+            ([_LONG], _H0, *_RNN_W),
+            reference_summaries,
+            name="summaries (the whole sequence in one piece)",
+        ),
+        call(
+            ([_LONG[:, :1], _LONG[:, 1:2]], np.zeros((_N, _H)), *_RNN_W),
+            reference_summaries,
+            name="summaries (two pieces of one step, starting from zeros)",
+        ),
+    ],
+    hint="Cutting a sequence into pieces must not change what the network computes: the "
+    "hidden state at the start of a piece is the one at the end of the previous piece "
+    "(only the first piece starts from h0). Where does the loop set h?",
 )

@@ -2,4 +2,19 @@
 or is a mistake a learner makes; the visible check (or, for a choice, the practice copy's
 registered answer) must fail it. Used by tests/test_feedback.py."""
 
-WRONG = {}
+WRONG = {
+    "q6": """
+vanishing_runs = ["A", "C"]   # small weights shrink it; huge weights saturate tanh
+""",
+    "q7": """
+def summaries(pieces, h0, W_ih, W_hh, b_ih, b_hh):
+    # "fixed" by copying h0, as if the bug were an aliased array: still a reset per piece
+    out = []
+    for piece in pieces:
+        h = h0.copy()
+        for t in range(piece.shape[1]):
+            h = np.tanh(piece[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        out.append(h)
+    return np.stack(out)
+""",
+}

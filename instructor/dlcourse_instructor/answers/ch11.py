@@ -5,13 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.exercises.ch11 import (
+    RF_OPTIONS,
+    measured_receptive_field,
     reference_conv,
+    reference_conv_channels,
     reference_conv_single,
     reference_out_size,
     reference_params,
     reference_pool,
+    settings_check,
 )
-from dlcourse.exercises.checks import call
+from dlcourse.exercises.checks import call, value
+from dlcourse.exercises.choice import right_choice
 
 _rng = np.random.default_rng(1010)
 
@@ -97,5 +102,40 @@ HIDDEN = {
             kwargs={"stride": 1, "padding": 0},
             name="conv_layer (five input channels, one output channel, a 1 x 3 kernel)",
         ),
+    ],
+    # The right option is the one the notebook's experiment measures (a few ms).
+    "q6": [
+        right_choice(
+            next(k for k, v in RF_OPTIONS.items() if v == measured_receptive_field()),
+            "the receptive field of one pixel after three convolutions, a pooling and "
+            "a fourth convolution",
+        )
+    ],
+    "q7": [
+        call(
+            (_rng.normal(size=(3, 9, 8)), _rng.normal(size=(2, 3, 4, 4))),
+            reference_conv_channels,
+            name="conv_channels (an even, asymmetric 4 x 4 kernel on three channels)",
+        ),
+        call(
+            (_rng.normal(size=(1, 5, 5)), _rng.normal(size=(4, 1, 5, 5))),
+            reference_conv_channels,
+            name="conv_channels (a kernel as large as the image)",
+        ),
+        call(
+            (_rng.normal(size=(4, 3, 6)), _rng.normal(size=(2, 4, 1, 1))),
+            reference_conv_channels,
+            name="conv_channels (a 1 x 1 kernel mixing four channels)",
+        ),
+    ],
+    # Other seeds: other training images and other initial weights.
+    "q8": [
+        value(
+            None,
+            compare=settings_check(seed=seed),
+            message="reaching the target accuracy with other seeds (other "
+            "training images and initial weights)",
+        )
+        for seed in (1, 2)
     ],
 }

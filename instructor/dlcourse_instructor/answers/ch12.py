@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.exercises.ch12 import (
+    GRADIENT_RUNS,
+    gradient_through_time,
     random_weights,
     reference_count,
     reference_forget,
     reference_lstm_step,
     reference_rnn_forward,
     reference_rnn_step,
+    reference_summaries,
 )
 from dlcourse.exercises.checks import call
+from dlcourse.exercises.choice import right_choice
 from dlcourse.exercises.compare import parts
 
 _rng = np.random.default_rng(1011)
@@ -69,6 +73,38 @@ HIDDEN = {
             ),
             reference_rnn_forward,
             name="rnn_forward (a sequence of 12 steps, input size 2, hidden size 5)",
+        ),
+    ],
+    # The right runs are those the notebook's experiment measures (a few ms each): the
+    # gradient 25 steps back is below 1/1000 of its size at the last step.
+    "q6": [
+        right_choice(
+            [
+                run
+                for run, setting in GRADIENT_RUNS.items()
+                if gradient_through_time(*setting)[25] < 1e-3
+            ],
+            "the runs whose gradient vanishes through time",
+        )
+    ],
+    "q7": [
+        call(
+            (
+                [_rng.normal(size=(3, n, 2)) for n in (5, 1, 6, 2)],
+                _rng.normal(size=(3, 5)),
+                *random_weights(_rng, 1, 2, 5),
+            ),
+            reference_summaries,
+            name="summaries (four pieces of different lengths)",
+        ),
+        call(
+            (
+                [_rng.normal(size=(1, 3, 4)) for _ in range(3)],
+                np.zeros((1, 3)),
+                *random_weights(_rng, 1, 4, 3),
+            ),
+            reference_summaries,
+            name="summaries (one sequence in three equal pieces, starting from zeros)",
         ),
     ],
 }
