@@ -52,14 +52,15 @@ from dlcourse_instructor.grading.notebook import (
 MANUAL = "needs manual grading"
 NOT_ANSWERED = "not answered"
 GRADED_BY_HAND = "graded by hand"
-NOT_ANSWERED_MESSAGE = "no answer was written (the cell still says YOUR ANSWER HERE, is empty or was deleted)"
-COLUMNS = ["student", "notebook", "question", "max_points", "points", "comment"]
-SHOWN_CHARS = (
-    20_000  # of a student's text in the review file; the rest is cut, and said so
+NOT_ANSWERED_MESSAGE = (
+    "no answer was written "
+    "(the cell still says YOUR ANSWER HERE, is empty or was deleted)"
 )
-LARGEST_SUBMISSION = (
-    64 * 1024 * 1024
-)  # bytes: a bigger file is not opened for its texts
+COLUMNS = ["student", "notebook", "question", "max_points", "points", "comment"]
+# of a student's text in the review file; the rest is cut, and the file says so
+SHOWN_CHARS = 20_000
+# bytes: a bigger submission is not opened for its texts
+LARGEST_SUBMISSION = 64 * 1024 * 1024
 _RUBRIC = re.compile(r"^\s*(\*\*|__)?rubric\b", re.IGNORECASE | re.MULTILINE)
 _QUESTION = re.compile(r"^(q\d+)(?:_|$)")
 
