@@ -317,6 +317,49 @@ def test_points_entered_are_merged_on_resume(graded, tmp_path):
     assert again[len(kept) :].startswith("carol,01_neuron,q90_written,2,,")
 
 
+def test_points_file_keeps_a_spreadsheets_bytes_and_only_written_answers(tmp_path):
+    """Appending keeps the file's BOM, line ends and column order; rows of other questions
+    graded by hand (nbgrader's "task" cells) get no row and are left alone."""
+    points = tmp_path / "grades.manual.csv"
+    typed = "\ufeffquestion,student,notebook,points,comment,max_points\r\n"
+    typed += 'q90_written,alice,01_neuron,"1,5",ok,2\r\n'
+    points.write_text(typed, encoding="utf-8", newline="")
+    row = {"notebook": NEURON, "points": 0.0, "max_points": 2.0, "message": ""}
+    rows = [
+        {
+            **row,
+            "student": "alice",
+            "question": GRADE_ID,
+            "status": "needs manual grading",
+        },
+        {
+            **row,
+            "student": "bob",
+            "question": GRADE_ID,
+            "status": "needs manual grading",
+        },
+        {
+            **row,
+            "student": "bob",
+            "question": "task1",
+            "status": "needs manual grading",
+        },
+    ]
+    questions = {(NEURON, GRADE_ID)}
+    assert manual.add_rows(points, rows, questions) == 1
+    text = points.read_bytes().decode("utf-8")
+    assert text == typed + "q90_written,bob,01_neuron,,,2\r\n"
+    entries = manual.read_points(points, {(NEURON, GRADE_ID): 2.0}, {"alice", "bob"})
+    assert entries[("alice", NEURON, GRADE_ID)].points == 1.5
+    merged = manual.apply_points(rows, entries, points.name, questions)
+    assert [r["status"] for r in merged] == [
+        "graded by hand",
+        "needs manual grading",
+        "needs manual grading",
+    ]
+    assert merged[2] is rows[2]
+
+
 BAD = {
     "not a number": (
         "alice,01_neuron,q90_written,2,two,",

@@ -240,10 +240,15 @@ def _grade(args, grading) -> int:
         print("summary: " + ", ".join(str(files[k]) for k in ("csv", "md", "png")))
     written = {manual.MANUAL, manual.GRADED_BY_HAND, manual.NOT_ANSWERED}
     if any(r["status"] in written for r in rows):
-        by_hand, answers = manual.paths(args.out), awaiting(rows)
+        by_hand, (count, points) = manual.paths(args.out), awaiting(rows)
+        waiting = (
+            f"{count} written answer{'s' * (count != 1)} ({points:g} points) await"
+            f"{'s' * (count == 1)} grading by hand"
+            if count
+            else "no written answer awaits grading by hand"
+        )
         print(
-            f"{answers[0]} written answers ({answers[1]:g} points) await grading by hand: "
-            f"review them in {by_hand['review']}, enter the points in "
+            f"{waiting}: review them in {by_hand['review']}, enter the points in "
             f"{by_hand['manual']}, then run the same command again with --resume"
         )
     return 0

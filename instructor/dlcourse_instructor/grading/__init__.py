@@ -97,19 +97,19 @@ def _by_hand(out, book, sources, found, entries, title) -> tuple[list[dict], set
     the review file. Returns the rows and the students whose rows changed."""
     files = manual.paths(out)
     name = files["manual"].name
-    merged = manual.apply_points(book, entries, name)
+    questions = [
+        q for n, (_, _, nb) in sources.items() for q in manual.written_questions(n, nb)
+    ]
+    keys = {(q.notebook, q.grade_id) for q in questions}
+    merged = manual.apply_points(book, entries, name, keys)
     changed = {old["student"] for old, new in zip(book, merged) if old != new}
     if changed:
         write_gradebook(out, merged)
-    manual.add_rows(files["manual"], merged)
+    manual.add_rows(files["manual"], merged, keys)
     review.write_review(
         files["review"],
         merged,
-        [
-            q
-            for n, (_, _, nb) in sources.items()
-            for q in manual.written_questions(n, nb)
-        ],
+        questions,
         {n: nb for n, (_, _, nb) in sources.items()},
         {(s.student, s.notebook): s.path for s in found.submissions},
         entries,
@@ -214,7 +214,7 @@ def grade(
     def record(student: str, notebook: str, rows: list[dict]) -> None:
         nonlocal book
         rows = [{**r, "student": student, "notebook": notebook} for r in rows]
-        rows = manual.apply_points(rows, entries, points_file.name)
+        rows = manual.apply_points(rows, entries, points_file.name, written)
         book = [r for r in book if not same(r, student, notebook)] + rows
         book.sort(key=lambda r: (r["student"], order.get(r["notebook"], len(order))))
         write_gradebook(out, book)

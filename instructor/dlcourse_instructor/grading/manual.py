@@ -267,12 +267,20 @@ def read_points(
     return entries
 
 
-def apply_points(rows, entries, points_file: str) -> list[dict]:
-    """The gradebook rows with the entered points merged: a written answer with points becomes
-    "graded by hand" (the comment is its message); one without goes back to waiting."""
+def _key(row) -> tuple[str, str, str]:
+    return row["student"], row.get("notebook", ""), row["question"]
+
+
+def apply_points(rows, entries, points_file: str, questions) -> list[dict]:
+    """The gradebook rows with the entered points merged: a written answer (its
+    ``(notebook, grade_id)`` in ``questions``) with points becomes "graded by hand" (the
+    comment is its message); one without goes back to waiting. Other rows are kept."""
     out = []
     for row in rows:
-        entry = entries.get((row["student"], row.get("notebook", ""), row["question"]))
+        if _key(row)[1:] not in questions:
+            out.append(row)
+            continue
+        entry = entries.get(_key(row))
         status = row["status"]
         if (
             status in (MANUAL, GRADED_BY_HAND, NOT_ANSWERED)
@@ -295,23 +303,20 @@ def apply_points(rows, entries, points_file: str) -> list[dict]:
     return out
 
 
-def add_rows(path: str | Path, rows) -> int:
-    """Append to the points file a row (points blank) for each answer that waits and has none;
-    the file's own text is kept byte for byte. Creates it (header only if nothing waits).
-    Returns how many rows were added."""
+def add_rows(path: str | Path, rows, questions) -> int:
+    """Append to the points file a row (points blank) for each written answer (``questions``)
+    that waits and has none; the file's own text is kept byte for byte. Creates it (header
+    only if nothing waits). Returns how many rows were added."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    # bytes, not text mode: its line ends (a spreadsheet's \r\n) are kept as they are
+    text = path.read_bytes().decode("utf-8") if path.exists() else ""
     header = (
         next(csv.reader([text.lstrip("\ufeff").splitlines()[0]]), []) if text else []
     )
     header = header or COLUMNS
     have = (
         {
-            (
-                r.get("student", "").strip(),
-                r.get("notebook", "").strip(),
-                r.get("question", "").strip(),
-            )
+            tuple((r.get(k) or "").strip() for k in ("student", "notebook", "question"))
             for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
         }
         if text
@@ -320,8 +325,7 @@ def add_rows(path: str | Path, rows) -> int:
     new = [
         r
         for r in rows
-        if r["status"] == MANUAL
-        and (r["student"], r.get("notebook", ""), r["question"]) not in have
+        if r["status"] == MANUAL and _key(r)[1:] in questions and _key(r) not in have
     ]
     if text and not new:
         return 0
