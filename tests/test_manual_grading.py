@@ -324,26 +324,10 @@ def test_points_file_keeps_a_spreadsheets_bytes_and_only_written_answers(tmp_pat
     typed = "\ufeffquestion,student,notebook,points,comment,max_points\r\n"
     typed += 'q90_written,alice,01_neuron,"1,5",ok,2\r\n'
     points.write_text(typed, encoding="utf-8", newline="")
-    row = {"notebook": NEURON, "points": 0.0, "max_points": 2.0, "message": ""}
+    waiting = {"notebook": NEURON, "status": "needs manual grading", "points": 0.0}
     rows = [
-        {
-            **row,
-            "student": "alice",
-            "question": GRADE_ID,
-            "status": "needs manual grading",
-        },
-        {
-            **row,
-            "student": "bob",
-            "question": GRADE_ID,
-            "status": "needs manual grading",
-        },
-        {
-            **row,
-            "student": "bob",
-            "question": "task1",
-            "status": "needs manual grading",
-        },
+        {**waiting, "student": who, "question": q, "max_points": 2.0, "message": ""}
+        for who, q in [("alice", GRADE_ID), ("bob", GRADE_ID), ("bob", "task1")]
     ]
     questions = {(NEURON, GRADE_ID)}
     assert manual.add_rows(points, rows, questions) == 1
@@ -360,21 +344,13 @@ def test_points_file_keeps_a_spreadsheets_bytes_and_only_written_answers(tmp_pat
     assert merged[2] is rows[2]
 
 
+ROW = "alice,01_neuron,q90_written,2,"  # then the points and the comment
 BAD = {
-    "not a number": (
-        "alice,01_neuron,q90_written,2,two,",
-        "'two' for alice's .* not a number",
-    ),
-    "negative": ("alice,01_neuron,q90_written,2,-1,", "-1 for alice's .* negative"),
-    "too many": (
-        "alice,01_neuron,q90_written,2,3,",
-        "3 for alice's .* more than its 2",
-    ),
+    "not a number": (f"{ROW}two,", "'two' for alice's .* not a number"),
+    "negative": (f"{ROW}-1,", "-1 for alice's .* negative"),
+    "too many": (f"{ROW}3,", "3 for alice's .* more than its 2"),
     "unknown student": ("zoe,01_neuron,q90_written,2,1,", "no student 'zoe'"),
-    "unknown question": (
-        "alice,01_neuron,q91_written,2,1,",
-        "q91_written is not a written",
-    ),
+    "unknown question": ("alice,01_neuron,q91_written,2,1,", "q91_written is not"),
     "twice": ("carol,01_neuron,q90_written,2,1,", "a second row for carol.*line 2"),
 }
 
