@@ -2,7 +2,10 @@
 writes (lock flags, checksums), and the real nbgrader (``generate_assignment`` then
 ``autograde``) gives the same points per question as ``dlcourse grade`` — except where
 nbgrader's stderr rule bites: nbgrader gives zero to a test cell that writes anything to
-stderr, ``dlcourse grade`` judges the question itself and ignores stderr."""
+stderr, ``dlcourse grade`` judges the question itself and ignores stderr. Both leave written
+answers to the instructor (01_neuron gets one more here, :mod:`written`): nbgrader scores an
+untouched one 0 and flags the others for manual grading; ``dlcourse grade`` says "not
+answered" and "needs manual grading", 0 points each."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import copy
 import csv
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -20,8 +22,10 @@ import pytest
 nbgrader = pytest.importorskip("nbgrader")  # requirements/test.txt pins it
 
 from dlcourse_instructor import grading
+from dlcourse_instructor.grading.manual import is_written
 from dlcourse_instructor.grading.notebook import (
     grade_id,
+    graded_cells,
     read_notebook,
     solution_code,
 )
@@ -29,10 +33,24 @@ from dlcourse_instructor.grading.student_copy import checksum, release_notebook
 from nbgrader import utils as nbgrader_utils
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import SaveCells
+from written import GRADE_ID, with_written_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 HELP = re.compile(r"^\s*#?\s*q\d+\.(hint|solution)\(\)", re.MULTILINE)
+ADDED = {
+    "solutions",
+    "model answer",
+}  # metadata.dlcourse of a practice copy's own cells
+
+
+def source_nb(source):
+    """A source notebook; ``fixture``: 01_neuron with one more written answer."""
+    if source == "fixture":
+        return with_written_answer(
+            read_notebook(ROOT / "exercises" / "01_neuron.ipynb")
+        )
+    return read_notebook(source)
 
 
 def nbgrader_release(source_nb):
@@ -52,17 +70,25 @@ def _cells(nb):
     ]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "source", [*SOURCES, "fixture"], ids=lambda p: getattr(p, "stem", p)
+)
 def test_graded_copy_is_what_nbgrader_generate_assignment_makes(source):
-    src = read_notebook(source)
+    src = source_nb(source)
     ours, theirs = release_notebook(src, graded=True), nbgrader_release(src)
     assert _cells(ours) == _cells(theirs)  # sources, lock flags, checksums, outputs
     assert ours.metadata.dlcourse.release == "graded"
-    # a practice copy is the same plus one cell without nbgrader metadata
+    # a practice copy is the same plus cells without nbgrader metadata: the solutions, and
+    # a model answer after each written answer
     practice = release_notebook(src)
-    extra = [c for c in practice.cells if c.metadata.get("dlcourse") == "solutions"]
-    assert len(extra) == 1 and "nbgrader" not in extra[0].metadata
-    rest = [c for c in _cells(practice) if c[2].get("dlcourse") != "solutions"]
+    extra = [c for c in practice.cells if c.metadata.get("dlcourse") in ADDED]
+    written = [c for c in src.cells if c.cell_type == "markdown" and is_written(c)]
+    assert [c.metadata.dlcourse for c in extra].count("solutions") == 1
+    assert len(extra) == 1 + len(written) and not any(
+        "nbgrader" in c.metadata for c in extra
+    )
+    assert written or source != "fixture"
+    rest = [c for c in _cells(practice) if c[2].get("dlcourse") not in ADDED]
     assert rest == _cells(theirs)
 
 
@@ -127,6 +153,7 @@ PARTLY = {
         "q3_answer": "def perceptron_update(w, b, x, y, lr=1.0):\n"
         "    delta = y - float(x @ w + b > 0)\n"
         "    return w - lr * delta * x, b - lr * delta",
+        GRADE_ID: "A neuron draws one line, and XOR needs two.",  # a written answer
     },
     "02_activations": {
         "q1_answer": "def sigmoid_derivative(z):\n"  # right
@@ -138,6 +165,7 @@ PARTLY = {
         "q3_answer": "layers_to_vanish = 5",  # wrong value
     },
 }
+RIGHT_IN_PARTLY = {("01_neuron", "q2_test"), ("02_activations", "q1_test")}
 # Right answers that also write to stderr (a leftover debug print).
 NOISY = {
     "01_neuron": {
@@ -154,20 +182,34 @@ NOISY = {
         "    return W, b",
     },
 }
-POINTS = {
-    "01_neuron": {"q1_test": 1, "q2_test": 1, "q3_test": 2, "q4_test": 2},
-    "02_activations": {"q1_test": 1, "q2_test": 1, "q3_test": 1, "q4_test": 2},
-}
-# What both graders must give, per student, notebook and question.
-EXPECTED = {
-    "solved": POINTS,
-    "untouched": {nb: dict.fromkeys(p, 0) for nb, p in POINTS.items()},
-    "partly": {
-        "01_neuron": {"q1_test": 0, "q2_test": 1, "q3_test": 0, "q4_test": 0},
-        "02_activations": {"q1_test": 1, "q2_test": 0, "q3_test": 0, "q4_test": 0},
-    },
-    "noisy": POINTS,  # dlcourse grade: stderr does not matter
-}
+
+
+def sources() -> dict:
+    """The assignment's sources: 01_neuron with one more written answer, 02_activations."""
+    return {
+        "01_neuron": source_nb("fixture"),
+        "02_activations": source_nb(ROOT / "exercises" / "02_activations.ipynb"),
+    }
+
+
+def expected_points() -> dict:
+    """What both graders must give, per student, notebook and question: the autograded
+    questions' points where right, 0 for every written answer (graded by hand)."""
+    full = {
+        name: {q.grade_id: q.points if q.autograded else 0.0 for q in graded_cells(nb)}
+        for name, nb in sources().items()
+    }
+    return {
+        "solved": full,
+        "untouched": {nb: dict.fromkeys(p, 0.0) for nb, p in full.items()},
+        "partly": {
+            nb: {q: p if (nb, q) in RIGHT_IN_PARTLY else 0.0 for q, p in per.items()}
+            for nb, per in full.items()
+        },
+        "noisy": full,  # dlcourse grade: stderr does not matter
+    }
+
+
 # nbgrader's stderr rule: the noisy answers' test cells get zero there.
 STDERR_ZEROED = {
     ("noisy", "01_neuron", "q1_test"),
@@ -185,7 +227,7 @@ def _with_answers(nb, answers):
 
 def submissions(name):
     """Each student's notebook for source ``name``, made from our graded copy."""
-    src = read_notebook(ROOT / "exercises" / f"{name}.ipynb")
+    src = sources()[name]
     copy_ = release_notebook(src, graded=True)
     solved = {
         grade_id(c): solution_code(c.source)
@@ -222,10 +264,8 @@ def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
     )
     course = tmp_path / "course"
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
-    for name in NOTEBOOKS:
-        shutil.copy(
-            ROOT / "exercises" / f"{name}.ipynb", course / "source" / ASSIGNMENT
-        )
+    for name, nb in sources().items():
+        nbformat.write(nb, course / "source" / ASSIGNMENT / f"{name}.ipynb")
     config = Config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.course_id = "dlcourse"
@@ -237,9 +277,7 @@ def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
     assert result["success"], result["log"] + str(result.get("error"))
     for name in NOTEBOOKS:  # nbgrader's release is ours, cell for cell
         theirs = read_notebook(course / "release" / ASSIGNMENT / f"{name}.ipynb")
-        ours = release_notebook(
-            read_notebook(ROOT / "exercises" / f"{name}.ipynb"), True
-        )
+        ours = release_notebook(sources()[name], True)
         assert _cells(ours) == _cells(theirs), name
 
     for name in NOTEBOOKS:  # nbgrader's layout: submitted/<student>/<assignment>/<nb>
@@ -248,21 +286,24 @@ def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, folder / f"{name}.ipynb")
 
-    nbgrader_points = {}
-    for student in EXPECTED:
+    wanted = expected_points()
+    nbgrader_points, flagged = {}, set()
+    for student in wanted:
         result = api.autograde(ASSIGNMENT, student)
         assert result["success"], result["log"] + str(result.get("error"))
     with Gradebook(config.CourseDirectory.db_url, "dlcourse") as gb:
-        for student in EXPECTED:
+        for student in wanted:
             for name in NOTEBOOKS:
                 sub = gb.find_submission_notebook(name, ASSIGNMENT, student)
                 for g in sub.grades:
                     nbgrader_points[student, name, g.name] = float(g.score)
+                    if g.needs_manual_grade:
+                        flagged.add((student, name, g.name))
 
     # dlcourse grade on the same folder: the assignment's two sources, nbgrader's layout
     out = tmp_path / "grades.csv"
     grading.grade(
-        [ROOT / "exercises" / f"{name}.ipynb" for name in NOTEBOOKS],
+        [course / "source" / ASSIGNMENT / f"{name}.ipynb" for name in NOTEBOOKS],
         [course / "submitted"],
         out,
         assignment=ASSIGNMENT,
@@ -279,7 +320,7 @@ def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
 
     expected = {
         (student, name, q): float(p)
-        for student, per_nb in EXPECTED.items()
+        for student, per_nb in wanted.items()
         for name, per_q in per_nb.items()
         for q, p in per_q.items()
     }
@@ -294,4 +335,12 @@ def test_nbgrader_autograde_and_dlcourse_grade_agree(tmp_path, monkeypatch):
     agree = {k for k in expected if k not in STDERR_ZEROED}
     assert {k: nbgrader_points[k] for k in agree} == {
         k: dlcourse_points[k] for k in agree
+    }
+    # written answers: nbgrader flags the written ones for the instructor and scores the
+    # untouched one 0; dlcourse grade says the same in its statuses
+    written = {k for k in expected if k[2] == GRADE_ID}
+    assert len(written) == 4 and flagged == {k for k in written if k[0] != "untouched"}
+    assert {k: statuses[k].split(":")[0] for k in written} == {
+        k: "not answered" if k[0] == "untouched" else "needs manual grading"
+        for k in written
     }

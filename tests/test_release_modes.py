@@ -23,6 +23,10 @@ other line is looked for:
   longer line is specific enough that a verbatim occurrence means the solution was copied
   in. Comments count: an explanation of the answer gives it away as well.
 
+Written answers (graded by hand): each sentence (25 characters or more) of a source's model
+answer and rubric is looked for the same way; a practice copy shows them in its folded
+model-answer cells, a graded copy and the wheel may not hold any.
+
 Hidden tests: nothing of ``dlcourse_instructor`` (no module ``answers``, no ``check_hidden``,
 no hidden-test region's code) may appear in a copy or in the wheel.
 """
@@ -57,6 +61,7 @@ from dlcourse_instructor.grading.notebook import (
 )
 from dlcourse_instructor.grading.student_copy import SOLUTIONS_TITLE, release_notebook
 from nbclient import NotebookClient
+from written import sentences, with_written_answer
 
 from dlcourse.exercises.question import Question
 
@@ -86,9 +91,12 @@ def regions(source: str, begin: str, end: str) -> tuple[list[str], list[str]]:
 
 
 def _given(nb) -> set[str]:
+    """Lines outside the solution regions (a solution cell without markers, such as a
+    written answer, is solution throughout)."""
     return {
         line
         for cell in nb.cells
+        if not (is_solution(cell) and BEGIN_SOLUTION not in cell.source)
         for line in regions(cell.source, BEGIN_SOLUTION, END_SOLUTION)[1]
     }
 
@@ -137,6 +145,19 @@ def secrets(source_nb) -> dict[str, list[str]]:
     }
 
 
+def model_answers(source_nb) -> list[str]:
+    """The sentences of the source's written answers (model answer and rubric) that the
+    course shows nowhere else."""
+    given = "\n".join(given_lines() | _given(source_nb))
+    return [
+        sentence
+        for cell in source_nb.cells
+        if cell.cell_type == "markdown" and is_solution(cell)
+        for sentence in sentences(solution_code(cell.source))
+        if sentence not in given
+    ]
+
+
 def hidden_lines(source_nb) -> list[str]:
     return [
         line
@@ -172,6 +193,8 @@ def copy_leaks(source_nb, copy_nb) -> list[str]:
         f"hidden test: {line}" for line in hidden_lines(source_nb) if line in text
     ]
     leaks += [f"hidden test: {mark}" for mark in HIDDEN_MARKS if mark in text]
+    flat = " ".join(" ".join(texts(written)).split())
+    leaks += [f"model answer: {s}" for s in model_answers(source_nb) if s in flat]
     return leaks
 
 
@@ -274,6 +297,34 @@ def test_graded_copy_gives_no_solution_and_no_hidden_test_away(source):
     # hidden test there either
     practice_leaks = copy_leaks(src, release_notebook(src))
     assert practice_leaks and not any(p.startswith("hidden") for p in practice_leaks)
+
+
+def _with_written(source):
+    return with_written_answer(read_notebook(source))
+
+
+@pytest.mark.parametrize(
+    "source", [*SOURCES, "fixture"], ids=lambda p: getattr(p, "stem", p)
+)
+def test_graded_copy_gives_no_model_answer_away(source):
+    """No sentence of a model answer or rubric in a graded copy; a practice copy shows them
+    (in its folded cells), so the check can fail. ``fixture``: 01_neuron with one more
+    written answer (tests/written.py)."""
+    src = (
+        _with_written(ROOT / "exercises" / "01_neuron.ipynb")
+        if source == "fixture"
+        else read_notebook(source)
+    )
+    secret = model_answers(src)
+    graded = release_notebook(src, graded=True)
+    assert not [leak for leak in copy_leaks(src, graded) if leak.startswith("model")]
+    practice = [
+        leak
+        for leak in copy_leaks(src, release_notebook(src))
+        if leak.startswith("model")
+    ]
+    assert len(practice) == len(secret)
+    assert secret or source != "fixture"
 
 
 def test_copy_check_catches_a_solution_in_metadata_or_an_unmarked_cell():
@@ -454,6 +505,21 @@ def test_learner_wheel_holds_no_reference_solution(learner_wheel, source):
     assert wheel_solution_leaks(learner_wheel, read_notebook(source)) == []
 
 
+def wheel_model_answer_leaks(files: dict[str, str], source_nb) -> list[str]:
+    flat = {name: " ".join(text.split()) for name, text in files.items()}
+    return [
+        f"model answer: {s!r} in {name}"
+        for s in model_answers(source_nb)
+        for name, text in flat.items()
+        if s in text
+    ]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_learner_wheel_holds_no_model_answer(learner_wheel, source):
+    assert wheel_model_answer_leaks(learner_wheel, read_notebook(source)) == []
+
+
 def test_learner_wheel_holds_no_hidden_test(learner_wheel):
     assert wheel_hidden_leaks(learner_wheel) == []
 
@@ -480,7 +546,14 @@ def test_wheel_checks_catch_a_planted_solution_and_hidden_test(tmp_path):
     (planted / "dlcourse" / "exercises" / "answers.py").write_text(
         "from dlcourse_instructor.answers import check_hidden\n"
     )
+    written = _with_written(ROOT / "exercises" / "01_neuron.ipynb")
+    sentence = model_answers(written)[-1]
+    with open(planted / "dlcourse" / "exercises" / "ch02.py", "a") as f:
+        f.write(f"\n# {sentence}\n")  # a model answer in a comment
     files = wheel_files(build_wheel(planted, tmp_path / "build"))
+    assert wheel_model_answer_leaks(files, written) == [
+        f"model answer: {sentence!r} in dlcourse/exercises/ch02.py"
+    ]
     assert any(
         leak.startswith("q4_answer") for leak in wheel_solution_leaks(files, src)
     )

@@ -28,6 +28,11 @@ recursively; a notebook's name is its file name without .ipynb):
   <notebook>/<student>.ipynb                           one folder per notebook
   <student>.ipynb                                      one source notebook only
 
+Written answers (graded by hand) wait with 0 points, counted in no total, until you type
+their points into CSV.manual.csv (a row per answer; the review file CSV.review.md shows
+each student's text with the model answer and rubric) and run the command again with
+--resume: every run merges the points typed so far into the gradebook.
+
 A student who handed in some notebooks but not others gets "not submitted" rows; a file that
 is not a notebook gets "unreadable" rows. Each submission runs in a fresh process and kernel,
 at most --jobs at once; one that crashes its grader gets "grader error" rows and the batch
@@ -156,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(args, grading) -> int:
-    from dlcourse_instructor.grading import summary
+    from dlcourse_instructor.grading import manual, summary
+    from dlcourse_instructor.grading.gradebook import awaiting, totals
 
     if args.source:
         sources, submissions = args.source, args.paths
@@ -189,12 +195,13 @@ def _grade(args, grading) -> int:
     def progress(student, rows):
         nonlocal count
         count += 1
-        got = sum(r["points"] for r in rows)
-        total = sum(r["max_points"] for r in rows)
+        (got, total), (_, waiting) = totals(rows).get(student, (0, 0)), awaiting(rows)
         bad = sorted({r["status"] for r in rows} - {"passed"})
         print(
             f"[{count}] {student} {rows[0]['notebook'] if rows else ''}: "
-            f"{got:g}/{total:g}" + (f" ({', '.join(bad)})" if bad else ""),
+            f"{got:g}/{total:g}"
+            + (f" +{waiting:g} awaiting grading by hand" if waiting else "")
+            + (f" ({', '.join(bad)})" if bad else ""),
             flush=True,
         )
 
@@ -231,6 +238,19 @@ def _grade(args, grading) -> int:
         print(summary.text(rows))
         files = summary.paths(args.out)
         print("summary: " + ", ".join(str(files[k]) for k in ("csv", "md", "png")))
+    written = {manual.MANUAL, manual.GRADED_BY_HAND, manual.NOT_ANSWERED}
+    if any(r["status"] in written for r in rows):
+        by_hand, (count, points) = manual.paths(args.out), awaiting(rows)
+        waiting = (
+            f"{count} written answer{'s' * (count != 1)} ({points:g} points) await"
+            f"{'s' * (count == 1)} grading by hand"
+            if count
+            else "no written answer awaits grading by hand"
+        )
+        print(
+            f"{waiting}: review them in {by_hand['review']}, enter the points in "
+            f"{by_hand['manual']}, then run the same command again with --resume"
+        )
     return 0
 
 

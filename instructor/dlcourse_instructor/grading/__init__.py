@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from dlcourse_instructor.grading import manual, review
 from dlcourse_instructor.grading.batch import run_batch
 from dlcourse_instructor.grading.execute import (
     GRADER_ERROR,
@@ -72,13 +73,14 @@ def _grade_rows(grader, source, submission, student, kwargs) -> list[dict]:
     return [r.as_row() for r in grader(source, submission, student, **kwargs)]
 
 
-def _sources(source) -> dict[str, tuple[Path, list]]:
-    """``{notebook name: (path, graded cells)}`` of the assignment's source notebooks."""
+def _sources(source) -> dict[str, tuple[Path, list, object]]:
+    """``{notebook name: (path, graded cells, notebook)}`` of the assignment's sources."""
     paths = source_notebooks([source] if isinstance(source, (str, Path)) else source)
     out = {}
     for path in paths:
         try:
-            cells = graded_cells(read_notebook(path))
+            nb = read_notebook(path)
+            cells = graded_cells(nb)
         except UnreadableNotebook as exc:
             raise GradingInputError(f"the source {exc}") from None
         if not cells:
@@ -86,8 +88,35 @@ def _sources(source) -> dict[str, tuple[Path, list]]:
                 f"the source {path} has no graded cell (nbgrader `grade: true`); "
                 "is it the instructor's source notebook?"
             )
-        out[path.stem] = (path, cells)
+        out[path.stem] = (path, cells, nb)
     return out
+
+
+def _by_hand(out, book, sources, found, entries, title) -> tuple[list[dict], set[str]]:
+    """Merge the points entered by hand, add the answers that wait to the points file, write
+    the review file. Returns the rows and the students whose rows changed."""
+    files = manual.paths(out)
+    name = files["manual"].name
+    questions = [
+        q for n, (_, _, nb) in sources.items() for q in manual.written_questions(n, nb)
+    ]
+    keys = {(q.notebook, q.grade_id) for q in questions}
+    merged = manual.apply_points(book, entries, name, keys)
+    changed = {old["student"] for old, new in zip(book, merged) if old != new}
+    if changed:
+        write_gradebook(out, merged)
+    manual.add_rows(files["manual"], merged, keys)
+    review.write_review(
+        files["review"],
+        merged,
+        questions,
+        {n: nb for n, (_, _, nb) in sources.items()},
+        {(s.student, s.notebook): s.path for s in found.submissions},
+        entries,
+        name,
+        title,
+    )
+    return merged, changed
 
 
 def grade(
@@ -123,6 +152,12 @@ def grade(
     keeps what was graded; ``resume=True`` skips (student, notebook) pairs already graded.
     Re-grading a submission replaces its rows. With ``summary`` the per-question summary and
     the histogram of totals are written next to the gradebook (:mod:`.summary`).
+
+    Written answers (:mod:`.manual`): their rows wait ("needs manual grading", 0 points)
+    until the instructor types the points into ``<out>.manual.csv``; every run (``resume``
+    too) merges what was typed ("graded by hand"), appends a row for each answer that waits
+    and writes the review file ``<out>.review.md`` with every student's text.
+    A mistake in the points file raises :class:`GradingInputError` before anything is graded.
     ``progress(student, rows)`` is called after each submission, ``warn(message)`` for each
     file skipped (default: :func:`warnings.warn`). ``grader`` (a function like
     :func:`grade_submission`, importable by name) runs in the workers. Returns the
@@ -142,7 +177,7 @@ def grade(
     sources = _sources(source)
     names = list(sources)
     found = find_submissions(
-        submissions, names, assignment, exclude=[p for p, _ in sources.values()]
+        submissions, names, assignment, exclude=[p for p, _, _ in sources.values()]
     )
     for message in found.warnings:
         (warn or warnings.warn)(message)
@@ -157,6 +192,15 @@ def grade(
             f"{out} is not a gradebook (its columns: {', '.join(map(str, book[0]))}); "
             "give another --out"
         )
+    # the points typed by hand: read (and any mistake in them reported) before grading
+    written = {
+        (n, q.grade_id): q.points
+        for n, (_, _, nb) in sources.items()
+        for q in manual.written_questions(n, nb)
+    }
+    students = set(found.students) | {r["student"] for r in book}
+    points_file = manual.paths(out)["manual"]
+    entries = manual.read_points(points_file, written, students) if written else {}
     done = graded(book) if resume else set()
     todo = [
         s
@@ -170,6 +214,7 @@ def grade(
     def record(student: str, notebook: str, rows: list[dict]) -> None:
         nonlocal book
         rows = [{**r, "student": student, "notebook": notebook} for r in rows]
+        rows = manual.apply_points(rows, entries, points_file.name, written)
         book = [r for r in book if not same(r, student, notebook)] + rows
         book.sort(key=lambda r: (r["student"], order.get(r["notebook"], len(order))))
         write_gradebook(out, book)
@@ -216,6 +261,11 @@ def grade(
     run_batch(tasks, jobs, _grade_rows, done_one)
     if not out.exists():
         write_gradebook(out, [])
+    if written:
+        book, changed = _by_hand(out, book, sources, found, entries, title)
+        for student in sorted(changed) if feedback is not None else []:
+            mine = [r for r in book if r["student"] == student]
+            write_feedback(feedback, student, mine, title=title, fmt=feedback_format)
     if summary and book:
         write_summary(out, book, title)
     return book

@@ -16,6 +16,9 @@ nbgrader, which gives zero to a test cell with any output on stderr (a warning i
 the verdict ignores stderr: a correct answer that warns gets its points (book/instructors.md,
 "nbgrader compatibility").
 
+Written answers (manually graded cells) are read, never run: their rows say "needs manual
+grading" or, where the cell still says ``YOUR ANSWER HERE``, "not answered" (:mod:`.manual`).
+
 See chapter: For instructors (book/instructors.md).
 """
 
@@ -34,6 +37,15 @@ from nbclient.util import run_sync
 
 from dlcourse_instructor.answers import checks as question_checks
 from dlcourse_instructor.grading import sandbox
+from dlcourse_instructor.grading.manual import (
+    MANUAL,
+    NOT_ANSWERED,
+    NOT_ANSWERED_MESSAGE,
+    answered,
+    is_written,
+    released,
+    student_texts,
+)
 from dlcourse_instructor.grading.notebook import (
     UnreadableNotebook,
     assemble,
@@ -61,7 +73,6 @@ OUTPUT_LIMIT = "output limit"
 SYSTEM_EXIT = "system exit"
 UNREADABLE = "unreadable"
 SANDBOX_DENIED = "sandbox denied"
-MANUAL = "needs manual grading"
 # set by the batch (.batch) for a notebook never handed in
 NOT_SUBMITTED = "not submitted"
 GRADER_ERROR = "grader error"
@@ -133,6 +144,8 @@ def grade_submission(
             Result(student, q.grade_id, 0.0, q.points, UNREADABLE, str(exc), mode)
             for q in questions
         ]
+    written = student_texts(source_nb, sub_nb)
+    stubs = {grade_id(c): released(c) for c in source_nb.cells if is_written(c)}
     limits = limits or sandbox.Limits(memory_mb=memory_mb)
     nb = assemble(source_nb, sub_nb)
     source_tests = {
@@ -186,17 +199,15 @@ def grade_submission(
 
     results = []
     for q in questions:
-        if not q.autograded:
+        if not q.autograded:  # a written answer: read, never run
+            status, message = (
+                (MANUAL, "awaiting grading by hand")
+                if q.grade_id not in written
+                or answered(written[q.grade_id], stubs[q.grade_id])
+                else (NOT_ANSWERED, NOT_ANSWERED_MESSAGE)
+            )
             results.append(
-                Result(
-                    student,
-                    q.grade_id,
-                    0.0,
-                    q.points,
-                    MANUAL,
-                    "this answer is graded by hand",
-                    mode,
-                )
+                Result(student, q.grade_id, 0.0, q.points, status, message, mode)
             )
             continue
         status, message = (

@@ -4,6 +4,8 @@ Columns: ``student, notebook, question, points, max_points, status, message, san
 (``notebook`` is the source notebook's file stem; gradebooks written before it existed read
 as ``""``; ``sandbox`` is how the submission ran: ``bubblewrap``, or ``off`` when graded
 with ``--unsandboxed``).
+A written answer's row waits with status ``needs manual grading`` and 0 points until the
+instructor's points are merged (:mod:`.manual`); :func:`totals` leaves such rows out.
 Columns a newer grader adds to its rows are kept, after these. Every write goes to a
 temporary file in the same folder, then :func:`os.replace` swaps it in, so an interrupted run
 never leaves a half-written gradebook. Re-grading a student's notebook replaces all of that
@@ -18,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from dlcourse_instructor.grading.execute import GRADER_ERROR, NOT_SUBMITTED
+from dlcourse_instructor.grading.manual import MANUAL
 
 COLUMNS = [
     "student",
@@ -109,10 +112,24 @@ def update_gradebook(
     return new
 
 
+def pending(row) -> bool:
+    """A written answer that waits for the instructor's points: neither earned nor lost."""
+    return row["status"] == MANUAL
+
+
 def totals(rows) -> dict[str, tuple[float, float]]:
-    """``{student: (points, max_points)}`` summed over the rows."""
+    """``{student: (points, max_points)}`` summed over the rows, the written answers that
+    wait for grading by hand left out of both (:func:`awaiting`)."""
     out: dict[str, tuple[float, float]] = {}
     for r in rows:
         p, m = out.get(r["student"], (0.0, 0.0))
-        out[r["student"]] = (p + float(r["points"]), m + float(r["max_points"]))
+        if not pending(r):
+            p, m = p + float(r["points"]), m + float(r["max_points"])
+        out[r["student"]] = (p, m)
     return out
+
+
+def awaiting(rows) -> tuple[int, float]:
+    """``(answers, points)`` that wait for grading by hand in ``rows``."""
+    waiting = [r for r in rows if pending(r)]
+    return len(waiting), sum(float(r["max_points"]) for r in waiting)

@@ -6,7 +6,11 @@
   visible checks and hints, plus one collapsed cell right after the notebook's first
   ``from dlcourse.exercises.chNN import …`` cell that registers the reference solutions
   (:mod:`dlcourse.exercises.solutions`), so that ``qN.solution()`` shows one;
-* **graded**: no such cell, so no reference solution anywhere in the copy.
+  Each written answer (a manually graded Markdown cell, ``YOUR ANSWER HERE`` in both modes)
+  is followed by a folded Markdown cell "Model answer (open it after writing yours)" holding
+  the source's model answer and rubric (:func:`model_answer_cell`);
+* **graded**: none of these cells, so no reference solution and no model answer anywhere in
+  the copy.
 
 In both, hidden-test regions are removed, outputs cleared, and the cells get what nbgrader's
 ``generate_assignment`` gives them: ``editable: false`` / ``deletable: false`` on locked
@@ -33,6 +37,7 @@ from dlcourse_instructor.grading.notebook import (
     CODE_STUB,
     MARKDOWN_STUB,
     grade_id,
+    is_grade,
     is_solution,
     read_notebook,
     solution_code,
@@ -49,6 +54,9 @@ SOLUTIONS_TITLE = (
 )
 #: ``metadata.dlcourse`` of that cell.
 SOLUTIONS_CELL = "solutions"
+#: First line of a practice copy's model-answer cell, and its ``metadata.dlcourse``.
+MODEL_ANSWER_TITLE = "**Model answer** (open it after writing yours)"
+MODEL_ANSWER_CELL = "model answer"
 _CHAPTER_IMPORT = re.compile(
     r"^\s*from\s+dlcourse\.exercises\.(ch\d+)\s+import\b", re.MULTILINE
 )
@@ -106,6 +114,22 @@ def solutions_cell(chapter: str, sources: dict[str, str]) -> nbformat.NotebookNo
     cell = nbformat.v4.new_code_cell(code, metadata=metadata)
     # a stable id across releases (nbstripout renumbers the ids anyway)
     cell["id"] = "dlcourse-solutions"
+    return cell
+
+
+def model_answer_cell(source_cell) -> nbformat.NotebookNode:
+    """The practice copy's folded Markdown cell after a written answer: its model answer and
+    rubric, folded twice over (JupyterLab's ``source_hidden``; a ``<details>`` block for
+    Colab and other front ends that ignore it), with no nbgrader metadata."""
+    answer = solution_code(source_cell.source)
+    source = (
+        f"{MODEL_ANSWER_TITLE}\n\n<details>\n<summary>Show the model answer</summary>\n\n"
+        f"{answer}\n\n</details>"
+    )
+    metadata = {"dlcourse": MODEL_ANSWER_CELL, "jupyter": {"source_hidden": True}}
+    cell = nbformat.v4.new_markdown_cell(source, metadata=metadata)
+    suffix = re.sub(r"[^A-Za-z0-9_-]", "-", grade_id(source_cell) or "answer")[:40]
+    cell["id"] = f"dlcourse-model-{suffix}"  # stable across releases
     return cell
 
 
@@ -186,8 +210,9 @@ def release_notebook(
 
     A practice copy also gets, right after the first ``from dlcourse.exercises.chNN import``
     cell, a folded cell that registers each question's reference solution (the source's
-    solution cell without its markers) for ``qN.solution()``. A graded copy has no
-    solution anywhere.
+    solution cell without its markers) for ``qN.solution()``, and right after each written
+    answer a folded model-answer cell (:func:`model_answer_cell`). A graded copy has no
+    solution and no model answer anywhere.
     """
     source = nb
     nb = copy.deepcopy(nb)
@@ -211,6 +236,15 @@ def release_notebook(
         lock_cell(cell)
         add_checksum(cell)
     if not graded:
+        written = {
+            grade_id(c): c
+            for c in source.cells
+            if c.cell_type == "markdown" and is_solution(c) and is_grade(c)
+        }
+        for i in reversed(range(len(nb.cells))):
+            gid = grade_id(nb.cells[i])
+            if gid in written and is_solution(nb.cells[i]):
+                nb.cells.insert(i + 1, model_answer_cell(written.pop(gid)))
         sources = reference_solutions(source)
         for i, cell in enumerate(nb.cells):
             match = (

@@ -10,9 +10,15 @@ Written next to the gradebook ``grades.csv``:
 
 A failure is a row with a message whose status says something about the answer: not
 "passed", and none of :data:`NOT_ABOUT_THE_ANSWER` ("unreadable", "not submitted", "grader
-error", "needs manual grading": they say the same for every question of a notebook). The most
-common failure is the message most students got; on a tie, a "failed" one (a wrong answer)
-before the others, then the first in gradebook order.
+error", "needs manual grading", "graded by hand": they say the same for every question of a
+notebook, or are the instructor's comment). The most common failure is the message most
+students got; on a tie, a "failed" one (a wrong answer) before the others, then the first in
+gradebook order.
+
+Written answers that wait for grading by hand ("needs manual grading") are neither earned nor
+lost: the totals leave them out (out of the points judged so far) and say how many points
+still wait; a question's mean and full-marks share are over the answers judged so far (empty
+while none is).
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from dlcourse_instructor.grading.gradebook import totals
+from dlcourse_instructor.grading.gradebook import awaiting, pending, totals
 
 # the order statuses are listed in (any other status follows, alphabetically)
 STATUS_ORDER = [
     "passed",
+    "graded by hand",
     "failed",
     "not implemented",
+    "not answered",
     "timed out",
     "memory limit",
     "kernel died",
@@ -41,6 +49,7 @@ STATUS_ORDER = [
     "grader error",
 ]
 NOT_ABOUT_THE_ANSWER = {
+    "graded by hand",  # its message is the instructor's comment
     "unreadable",
     "not submitted",
     "grader error",
@@ -89,8 +98,9 @@ def summarize(rows) -> list[dict]:
         message, count = max(
             failures.items(), key=lambda mc: (mc[1], mc[0] in wrong), default=("", 0)
         )
+        judged = [r for r in group if not pending(r)]
         full = sum(
-            1 for r in group if max_points > 0 and float(r["points"]) >= max_points
+            1 for r in judged if max_points > 0 and float(r["points"]) >= max_points
         )
         counts = Counter(r["status"] for r in group)
         out.append(
@@ -99,8 +109,12 @@ def summarize(rows) -> list[dict]:
                 "question": question,
                 "max_points": max_points,
                 "students": len(group),
-                "mean_points": sum(float(r["points"]) for r in group) / len(group),
-                "full_marks_share": full / len(group),
+                "mean_points": (
+                    sum(float(r["points"]) for r in judged) / len(judged)
+                    if judged
+                    else None
+                ),
+                "full_marks_share": full / len(judged) if judged else None,
                 "most_common_failure": message,
                 "most_common_failure_count": count,
                 **{s: counts.get(s, 0) for s in order},
@@ -109,11 +123,40 @@ def summarize(rows) -> list[dict]:
     return out
 
 
+def _waiting(cls: dict) -> str:
+    """The sentence on the written answers that wait ("" when none does)."""
+    n = cls["awaiting_answers"]
+    if not n:
+        return ""
+    return (
+        f" {cls['awaiting_points']:g} points ({n} written answer{'s' * (n != 1)}) "
+        "await grading by hand, counted in no total yet."
+    )
+
+
+def _mean(q: dict) -> str:
+    return "—" if q["mean_points"] is None else f"{q['mean_points']:.3g}"
+
+
+def _share(q: dict) -> str:
+    share = q["full_marks_share"]
+    return "—" if share is None else f"{100 * share:.0f} %"
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
 def class_totals(rows) -> dict:
-    """``students, max_total, mean, median, min, max`` of the students' totals."""
+    """``students, max_total, mean, median, min, max`` of the students' totals (written
+    answers awaiting grading by hand left out) and ``awaiting_answers``,
+    ``awaiting_points``: how many answers and points of the class wait."""
     tot = totals(rows)
     points = [p for p, _ in tot.values()]
+    answers, waiting = awaiting(rows)
     return {
+        "awaiting_answers": answers,
+        "awaiting_points": waiting,
         "students": len(tot),
         "max_total": max((m for _, m in tot.values()), default=0.0),
         "mean": statistics.fmean(points) if points else 0.0,
@@ -134,7 +177,7 @@ def markdown(rows, title: str = "", histogram: str | None = None) -> str:
         (
             f"{cls['students']} students; total out of {cls['max_total']:g}: mean "
             f"{cls['mean']:.3g}, median {cls['median']:g}, lowest {cls['min']:g}, "
-            f"highest {cls['max']:g}."
+            f"highest {cls['max']:g}.{_waiting(cls)}"
         ),
         "",
     ]
@@ -149,8 +192,8 @@ def markdown(rows, title: str = "", histogram: str | None = None) -> str:
         cells = [
             q["notebook"],
             q["question"],
-            f"{q['mean_points']:.3g} / {q['max_points']:g}",
-            f"{100 * q['full_marks_share']:.0f} %",
+            f"{_mean(q)} / {q['max_points']:g}",
+            _share(q),
             *(str(q[s]) for s in names),
             failure,
         ]
@@ -169,12 +212,13 @@ def text(rows, width: int = 88) -> str:
             f"highest {cls['max']:g})"
         )
     ]
+    if cls["awaiting_answers"]:
+        out.append(" " + _waiting(cls).strip())
     names = statuses(rows)
     for q in summarize(rows):
         name = f"{q['notebook']}/{q['question']}".lstrip("/")
         out.append(
-            f"  {name}: mean {q['mean_points']:.3g}/{q['max_points']:g}, "
-            f"full marks {100 * q['full_marks_share']:.0f} %"
+            f"  {name}: mean {_mean(q)}/{q['max_points']:g}, full marks {_share(q)}"
         )
         out.append("      " + ", ".join(f"{q[s]} {s}" for s in names if q.get(s)))
         if q["most_common_failure"]:
@@ -249,8 +293,8 @@ def write_summary(gradebook: str | Path, rows, title: str = "") -> dict[str, Pat
                 {
                     **q,
                     "max_points": f"{q['max_points']:g}",
-                    "mean_points": f"{q['mean_points']:.4g}",
-                    "full_marks_share": f"{q['full_marks_share']:.4g}",
+                    "mean_points": _number(q["mean_points"]),
+                    "full_marks_share": _number(q["full_marks_share"]),
                 }
             )
     histogram(rows, out["png"], title)
