@@ -124,7 +124,9 @@ def test_lock_flags_help_cells_and_setup_cell(source):
                 assert not meta and "editable" not in cell.metadata, cell.source
             if cell.metadata.get("dlcourse") == "setup":
                 assert meta.get("locked") and not meta.get("solution")
-            if meta.get("grade") or (meta.get("locked") and not meta.get("solution")):
+            # a test cell and a locked cell are frozen; a written answer (grade and
+            # solution) is the student's to write
+            if (meta.get("grade") or meta.get("locked")) and not meta.get("solution"):
                 assert cell.metadata["editable"] is False, meta
                 assert cell.metadata["deletable"] is False, meta
             if meta.get("solution"):
