@@ -45,6 +45,7 @@ from written import (
     RUBRIC,
     sentences,
     with_written_answer,
+    without_written_answers,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,8 @@ HUGE = "carol wrote this. " * 70_000  # 1.26 MB
 
 
 def _source() -> nbformat.NotebookNode:
-    return with_written_answer(read_notebook(ROOT / "exercises" / f"{NEURON}.ipynb"))
+    committed = read_notebook(ROOT / "exercises" / f"{NEURON}.ipynb")
+    return with_written_answer(without_written_answers(committed))
 
 
 def _solved(text: str) -> nbformat.NotebookNode:

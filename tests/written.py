@@ -54,6 +54,22 @@ def with_written_answer(
     return nb
 
 
+def without_written_answers(nb) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without its own written answers (``qN_written``) and their prompts,
+    so that a test can follow the one written answer it adds."""
+    nb = copy.deepcopy(nb)
+    gids = [
+        c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "") for c in nb.cells
+    ]
+    written = {g.split("_")[0] for g in gids if g.endswith("_written")}
+    nb.cells = [
+        c
+        for c, g in zip(nb.cells, gids)
+        if not (g.split("_")[0] in written and g.endswith(("_written", "_prompt")))
+    ]
+    return nb
+
+
 def sentences(text: str, shortest: int = 25) -> list[str]:
     """The sentences of ``text`` (whitespace collapsed) of at least ``shortest`` characters:
     what a leak check looks for."""
