@@ -634,6 +634,16 @@ WRONG = {
 }
 
 
+def test_every_question_has_a_plausible_wrong_answer():
+    """The suite holds a learner's likely mistake for every question (run just below)."""
+    missing = [
+        f"{q.chapter}.{q.name}"
+        for q in (p.values[0] for p in _all_questions())
+        if (q.chapter, q.name) not in WRONG
+    ]
+    assert not missing, f"no wrong answer in tests/wrong_answers for {missing}"
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the wrong answers overflow
 @pytest.mark.parametrize("key", list(WRONG), ids=[f"{c}.{q}" for c, q in WRONG])
 def test_a_stated_requirement_is_checked_visibly(key, capsys, monkeypatch):
