@@ -241,16 +241,18 @@ def _grade(args, grading) -> int:
     written = {manual.MANUAL, manual.GRADED_BY_HAND, manual.NOT_ANSWERED}
     if any(r["status"] in written for r in rows):
         by_hand, (count, points) = manual.paths(args.out), awaiting(rows)
-        waiting = (
-            f"{count} written answer{'s' * (count != 1)} ({points:g} points) await"
-            f"{'s' * (count == 1)} grading by hand"
-            if count
-            else "no written answer awaits grading by hand"
-        )
-        print(
-            f"{waiting}: review them in {by_hand['review']}, enter the points in "
-            f"{by_hand['manual']}, then run the same command again with --resume"
-        )
+        if count:
+            print(
+                f"{count} written answer{'s' * (count != 1)} ({points:g} points) "
+                f"await{'s' * (count == 1)} grading by hand: review them in "
+                f"{by_hand['review']}, enter the points in {by_hand['manual']}, then run "
+                "the same command again with --resume"
+            )
+        else:
+            print(
+                "every written answer is graded (points from "
+                f"{by_hand['manual']}; the answers are in {by_hand['review']})"
+            )
     return 0
 
 

@@ -108,7 +108,8 @@ def review_markdown(
     lines = [
         f"# Written answers to grade by hand{f' — {inline(title)}' if title else ''}",
         "",
-        f"{waiting} answers await grading by hand, {by_hand} are graded. Type each answer's "
+        f"{waiting} answer{'s' * (waiting != 1)} await{'s' * (waiting == 1)} grading by "
+        f"hand, {by_hand} {'is' if by_hand == 1 else 'are'} graded. Type each answer's "
         f"points (and a comment, which the student gets as feedback) into {points_file}, "
         "then run the same `dlcourse grade` command again with `--resume`: the gradebook, "
         "the summary, the feedback and this file are brought up to date.",
