@@ -15,6 +15,8 @@ opened notebooks must still be stripped on disk.
 * A student notebook (``student/01_neuron.ipynb``): the cells above question 1 run, a wrong
   answer typed into the ``# YOUR CODE HERE`` cell gets a "✗" naming the question and no
   traceback of the package's internals; the reference answer (from ``exercises/``) gets "✓".
+  The same for a multiple-choice question (judged at once in this practice copy), whose
+  reference solutions and model answers stay folded.
 
 Every request outside 127.0.0.1 is blocked and fails the test. Full-page screenshots land in
 ``_build/screenshots/jupyterlab-*.png``. Skipped with a reason when Chromium (or make) is
@@ -565,6 +567,79 @@ def _type_into(page, cell, code: str) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.insert_text(code)  # typed text, without the editor's auto-indent
+
+
+def _feedback_in_lab(browser, lab, answer: int, bodies: list[str], shot: str):
+    """Run the cells above the student copy's first answer cell (the set-up: imports, the
+    practice copy's registered solutions), then type each of ``bodies`` into the answer cell
+    ``answer`` in turn and run it and its check cell (Shift+Enter twice): the check cell's
+    output after each, the page's problems, and how many cell inputs are folded."""
+    sources = _sources(STUDENT)
+    first = next(i for i, s in enumerate(sources) if "# YOUR CODE HERE" in s)
+    check = answer + 1
+    page, problems = _open(browser, lab, STUDENT)
+    feedback = []
+    try:
+        code_cells = page.locator(f"{PANEL} .jp-CodeCell")
+        code_cells.nth(first).locator(".cm-content").click()  # select the first answer
+        _menu(page, "Run", "Run All Above Selected Cell")
+        prompts = _wait_until_run(page, lab, STUDENT, cells=range(first))
+        for k, body in enumerate(bodies):
+            code = _answer_cell(sources[answer], body)
+            _type_into(page, code_cells.nth(answer), code)
+            page.keyboard.press("Shift+Enter")  # runs the answer, moves to the check
+            page.keyboard.press("Shift+Enter")  # runs the check
+            prompts = _wait_until_run(
+                page, lab, STUDENT, cells=[answer, check], before=prompts
+            )
+            typed = code_cells.nth(answer).locator(".cm-content").inner_text()
+            assert typed.split() == code.split(), f"the editor holds {typed!r}"
+            out = code_cells.nth(check).locator(".jp-OutputArea").inner_text()
+            feedback.append(out)
+            _screenshot(page, f"{shot}-{k}")
+        hidden_inputs = page.locator(f"{PANEL} .jp-InputPlaceholder").count()
+    finally:
+        page.close()
+    return feedback, problems, hidden_inputs
+
+
+def _answer_index(grade_id: str) -> int:
+    """The index (among code cells) of the student copy's answer cell ``grade_id``."""
+    cells = _code_cells(STUDENT)
+    return next(
+        i
+        for i, c in enumerate(cells)
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id
+    )
+
+
+def test_a_choice_is_judged_at_once_in_a_practice_copy(browser, lab):
+    """A multiple-choice question: the practice copy's registered answer makes ``check()``
+    say ✗ for a wrong option and ✓ for the right one (the learner's package does not know
+    it), and the copy's reference solutions and model answers stay folded."""
+    answer = _answer_index("q5_answer")
+    right = _solution(SOURCE, "q5_answer")
+    letter = re.search(r'"([A-Z])"', right)
+    assert letter, right
+    other = '"A"' if letter.group(1) != "A" else '"B"'
+    wrong = right.split("#")[0].replace(letter.group(0), other).strip()
+    (on_wrong, on_right), problems, folded = _feedback_in_lab(
+        browser, lab, answer, [wrong, right], "student-01_neuron-choice"
+    )
+    assert "✗ q5" in on_wrong and "not the right choice" in on_wrong, on_wrong
+    assert not INTERNALS.findall(on_wrong), on_wrong
+    assert "✓ q5" in on_right and "✗" not in on_right, on_right
+    assert "well-formed" not in on_right  # judged, not merely accepted
+    # folded: the reference solutions' cell and one model answer per written answer
+    written = sum(
+        c.get("metadata", {})
+        .get("nbgrader", {})
+        .get("grade_id", "")
+        .endswith("_written")
+        for c in json.loads(Path(STUDENT).read_text())["cells"]
+    )
+    assert written >= 1 and folded >= 1 + written, (folded, written)
+    assert not problems, f"{STUDENT}:\n" + "\n".join(problems)
 
 
 def test_student_gets_clear_feedback_on_a_wrong_and_a_right_answer(browser, lab):
