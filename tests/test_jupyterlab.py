@@ -643,57 +643,30 @@ def test_a_choice_is_judged_at_once_in_a_practice_copy(browser, lab):
 
 
 def test_student_gets_clear_feedback_on_a_wrong_and_a_right_answer(browser, lab):
-    cells_on_disk = _code_cells(STUDENT)
     sources = _sources(STUDENT)
     answer = next((i for i, s in enumerate(sources) if "# YOUR CODE HERE" in s), None)
     assert answer is not None, f"{STUDENT}: no `# YOUR CODE HERE` cell"
-    check = answer + 1
-    question = re.search(r"\b(q\d+)\.check\(\)", sources[check])
+    question = re.search(r"\b(q\d+)\.check\(\)", sources[answer + 1])
     assert question, (
         f"{STUDENT}: the cell after the first answer does not call qN.check()"
     )
     question = question.group(1)
-    grade_id = cells_on_disk[answer]["metadata"]["nbgrader"]["grade_id"]
-    right = _answer_cell(sources[answer], _solution(SOURCE, grade_id))
+    grade_id = _code_cells(STUDENT)[answer]["metadata"]["nbgrader"]["grade_id"]
+    right = _solution(SOURCE, grade_id)
     # A classic slip (the neuron fires at exactly z = 0): q1.check() must catch it.
-    wrong = _answer_cell(sources[answer], "return (x @ w + b >= 0).astype(float)")
-
-    page, problems = _open(browser, lab, STUDENT)
-    try:
-        code_cells = page.locator(f"{PANEL} .jp-CodeCell")
-        code_cells.nth(answer).locator(".cm-content").click()  # select the answer cell
-        _menu(page, "Run", "Run All Above Selected Cell")
-        prompts = _wait_until_run(page, lab, STUDENT, cells=range(answer))
-
-        def answer_and_check(code: str, prompts: list[str]):
-            _type_into(page, code_cells.nth(answer), code)
-            page.keyboard.press("Shift+Enter")  # runs the answer, moves to the check
-            page.keyboard.press("Shift+Enter")  # runs the check
-            prompts = _wait_until_run(
-                page, lab, STUDENT, cells=[answer, check], before=prompts
-            )
-            typed = code_cells.nth(answer).locator(".cm-content").inner_text()
-            assert typed.split() == code.split(), f"the editor holds {typed!r}"
-            return code_cells.nth(check).locator(".jp-OutputArea").inner_text(), prompts
-
-        feedback, prompts = answer_and_check(wrong, prompts)
-        _screenshot(page, "student-01_neuron-wrong")
-        faults = (
-            [] if "✗" in feedback and question in feedback else [f"no '✗ {question}'"]
-        )
-        internals = sorted(set(INTERNALS.findall(feedback)))
-        if internals:
-            faults.append(f"a traceback of the package's internals ({internals})")
-        assert not faults, (
-            f"{STUDENT}: the feedback on a wrong answer has {' and '.join(faults)}:\n"
-            f"{feedback}"
-        )
-
-        feedback, prompts = answer_and_check(right, prompts)
-        _screenshot(page, "student-01_neuron-right")
-        assert "✓" in feedback and question in feedback and "✗" not in feedback, (
-            f"{STUDENT}: the reference answer got no '✓ {question}':\n{feedback}"
-        )
-        assert not problems, f"{STUDENT}:\n" + "\n".join(problems)
-    finally:
-        page.close()
+    wrong = "return (x @ w + b >= 0).astype(float)"
+    (on_wrong, on_right), problems, _ = _feedback_in_lab(
+        browser, lab, answer, [wrong, right], "student-01_neuron"
+    )
+    faults = [] if "✗" in on_wrong and question in on_wrong else [f"no '✗ {question}'"]
+    internals = sorted(set(INTERNALS.findall(on_wrong)))
+    if internals:
+        faults.append(f"a traceback of the package's internals ({internals})")
+    assert not faults, (
+        f"{STUDENT}: the feedback on a wrong answer has {' and '.join(faults)}:\n"
+        f"{on_wrong}"
+    )
+    assert "✓" in on_right and question in on_right and "✗" not in on_right, (
+        f"{STUDENT}: the reference answer got no '✓ {question}':\n{on_right}"
+    )
+    assert not problems, f"{STUDENT}:\n" + "\n".join(problems)
