@@ -3,10 +3,24 @@ or is a mistake a learner makes; the visible check (or, for a choice, the practi
 registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
+    "q1": """
+def neuron_grads(x1, x2, w1, w2, b, t):
+    a = 1.0 / (1.0 + np.exp(-(w1 * x1 + w2 * x2 + b)))
+    dL_dz = 2 * (a - t) * (1 - a ** 2)     # the chapter's tanh slope, not the sigmoid's
+    return dL_dz * x1, dL_dz * x2, dL_dz
+""",
+    "q2": """
+def mul_backward(a, b, g):
+    return g * a, g * b                    # each factor blamed with itself
+""",
     "q3": """
 def tanh_backward(x, g):
     t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
     return g * (1 - t ** 2)
+""",
+    "q4": """
+def div_backward(a, b, g):
+    return g / b, g * a / b ** 2           # the minus sign of d(1/b)/db lost
 """,
     "q5": """
 def unbroadcast(grad, shape):
