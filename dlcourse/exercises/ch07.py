@@ -10,7 +10,7 @@ here: they stay with the instructor (``dlcourse_instructor.answers.ch07``).
 * q3 ``tanh_backward(x, g)``                   the backward rule of ``tanh``
 * q4 ``div_backward(a, b, g)``                 the backward rule of ``a / b``
 * q5 ``unbroadcast(grad, shape)``              summing a gradient back to a broadcast input's shape
-* q6 ``numerical_gradient(f, x, h)``           your own gradient check
+* q6 ``numerical_gradient(f, x, h)``           a gradient check accurate to h⁴ (Richardson)
 * q7 ``mlp_backward(X, y, W1, b1, W2, b2)``     backprop by hand through a two-layer MLP, in matrix form
 * q8 ``linear_backward(x, W, b, g)``            find the bug in a linear layer's backward
 * q9 ``zero_init_gradients``                    predict which gradients a zero-initialised MLP gets
@@ -288,18 +288,34 @@ q6 = Question(
     "q6",
     "numerical_gradient",
     tests=[
-        call([F1, np.array([1.0, -2.0, 0.5])], REF_F1, **NUMERICAL),
-        call([F2, np.array([0.3, -0.7])], REF_F2, **NUMERICAL),
+        call(  # a cubic: an estimate accurate to h⁴ is exact, a central difference is off by h²
+            [F1, np.array([1.0, -2.0, 0.5])],
+            REF_F1,
+            kwargs={"h": 0.1},
+            **dict(
+                NUMERICAL,
+                name="numerical_gradient (h = 0.1 on a cubic, where an estimate "
+                "accurate to h⁴ is exact and a central difference is off by h²)",
+            ),
+        ),
+        call(
+            [F2, np.array([0.3, -0.7])],
+            REF_F2,
+            kwargs={"h": 0.01},
+            **dict(NUMERICAL, name="numerical_gradient (h = 0.01)"),
+        ),
         call(  # "x of any shape"
             [F2, np.array([[0.3, -0.7, 1.1], [0.0, 2.0, -1.5]])],
             REF_F2,
-            **dict(NUMERICAL, name="numerical_gradient (a 2-D x)"),
+            **dict(NUMERICAL, name="numerical_gradient (a 2-D x, the default h)"),
         ),
     ],
     points=2,
-    hint="For each index i (use `np.ndindex(x.shape)` so it works for any shape): remember x[i], set it "
-    "to x[i] + h and evaluate f, then x[i] - h and evaluate f, put x[i] back, and store "
-    "(f_plus - f_minus) / (2h). Work on a copy of x so the caller's array is left unchanged.",
+    hint="Write D(h) for the chapter's central difference of one element. Then D(h) ≈ g + c h² "
+    "and D(2h) ≈ g + 4 c h², with the same c. Look for weights a and b with "
+    "a·D(h) + b·D(2h) = g: they must keep g (a + b = 1) and cancel c h² (a + 4b = 0). Loop "
+    "over `np.ndindex(x.shape)` on a copy of x, as the chapter's loop does, and evaluate f at "
+    "x ± h and at x ± 2h for each element.",
 )
 
 

@@ -6,9 +6,9 @@ References: :func:`dlcourse.train.accuracy` and :func:`dlcourse.train.fit`,
 here: they stay with the instructor (``dlcourse_instructor.answers.ch08``).
 
 * q1 ``accuracy_from_logits(logits, y)``              fraction of correct arg-max predictions
-* q2 ``standardise(X_train, X)``                      the chapter's input scaling, training statistics only
+* q2 ``standardise(X_train, X)``                      images (N, C, H, W) standardised per channel, training statistics only
 * q3 ``adam_step(param, grad, m, v, t, lr, betas, eps)``   one Adam update
-* q4 ``train_epoch(model, optimizer, X, y, batch_size, seed)``   the training loop, written out
+* q4 ``train_epoch(model, optimizer, X, y, batch_size, accumulate, seed)``   gradient accumulation
 * q5 ``confusion_matrix(y_true, y_pred, n_classes)``  counts of (true, predicted) pairs
 * q6 ``run_3_cause``                                  diagnose a broken run from its logs
 * q7 ``untrustworthy_test_run``                       which run's test accuracy is not honest
@@ -50,7 +50,6 @@ __all__ = [
     "ADAM",
     "LOGITS",
     "LABELS",
-    "XTR",
 ]
 
 _rng = np.random.default_rng(808)
@@ -179,45 +178,41 @@ q1 = Question(
     "Compare with y and take the mean of the booleans.",
 )
 
-XTR = _rng.normal(loc=3.0, scale=2.0, size=(30, 4))
-XTR[:, 3] = 0.0  # a pixel that is always blank: its std is 0
-_rng.normal(
-    loc=3.0, scale=2.0, size=(7, 4)
-)  # drawn for a hidden test: keeps what follows
+# Draws kept from an earlier q2: the inputs of the checks below stay as they were.
+_rng.normal(loc=3.0, scale=2.0, size=(30, 4))
+_rng.normal(loc=3.0, scale=2.0, size=(7, 4))
 
-# standardise(XTR, XTR), computed once: (XTR - its mean) / (its std + 0.1), by column
+# q2's images, (N, C, H, W). Training images: channel 0 varies from pixel to pixel (so
+# per-pixel statistics differ from the channel's), channel 1 is constant (std 0: the guard).
+_IMAGES_TRAIN = np.array(
+    [
+        [[[0.0, 1.0], [2.0, 3.0]], [[5.0, 5.0], [5.0, 5.0]]],
+        [[[4.0, 5.0], [6.0, 7.0]], [[5.0, 5.0], [5.0, 5.0]]],
+    ]
+)
+_IMAGES_OTHER = np.array([[[[1.0, 3.0], [5.0, 7.0]], [[5.0, 6.0], [4.0, 5.0]]]])
+# As many channels as columns (C = W = 2): statistics of shape (C,), without keepdims,
+# broadcast along the columns instead of the channels and give wrong numbers, not an error.
+_SQUARE_TRAIN = np.array(
+    [
+        [[[1.0, 2.0]], [[10.0, 14.0]]],
+        [[[3.0, 0.0]], [[12.0, 8.0]]],
+        [[[2.0, 4.0]], [[6.0, 10.0]]],
+    ]
+)
+_SQUARE_OTHER = np.array(
+    [[[[0.0, 5.0]], [[10.0, 20.0]]], [[[-1.0, 2.0]], [[0.0, 9.0]]]]
+)
+# The expected images, computed once with sklearn's StandardScaler fitted on the training
+# images' pixels as rows of C channels: (x - mean_) / (sqrt(var_) + 0.1), channel by channel.
 # fmt: off
-_XTR_STANDARDISED = np.array([
-    [0.9917220755609604, -0.43358840180080177, 0.24497148789979192, 0.0],
-    [-0.4526533048942275, 1.6150591082533985, -0.22852563935331863, 0.0],
-    [0.971590542434993, 0.4664029771641057, 1.3748500375970845, 0.0],
-    [-0.05349716538414742, -1.2312689171096518, 1.882891313586404, 0.0],
-    [-1.6189330193956595, -1.0339401590633115, -0.6792635246925912, 0.0],
-    [-0.29329684460949346, 0.9689131584396247, -0.42125064194386364, 0.0],
-    [0.4831864920794314, 0.35170556810299425, 0.4365190478019556, 0.0],
-    [0.37656677474140904, -0.979619091524463, 0.0841063080638405, 0.0],
-    [0.9529201317296873, -1.2447600562076544, -0.7329134918165903, 0.0],
-    [1.1678865035107835, -1.0623950299856477, 1.681898251221434, 0.0],
-    [0.10841651614427522, -0.8137681729671001, 0.34895797375788395, 0.0],
-    [0.4247353125766937, -0.9460942202991237, 1.238900257458085, 0.0],
-    [1.1196048961985787, -0.8836218552608415, -1.24818529643435, 0.0],
-    [1.269119201861813, 1.1734208472696623, -1.0504497601948262, 0.0],
-    [-2.5502220400081486, 0.44814167715705383, -0.031637169103273584, 0.0],
-    [-0.5103360572263596, 1.3352428882408907, -1.1270649654860412, 0.0],
-    [2.0485314009094786, -0.6531504015276017, 1.3753599501136584, 0.0],
-    [0.15721955572198743, -0.5265437305866542, -0.6995803742289438, 0.0],
-    [-0.9162639981814457, 0.6715826188630757, -0.3597859661531065, 0.0],
-    [0.2206716523176918, 1.810501575404267, 0.42367993838241713, 0.0],
-    [0.5937379567176739, 0.12988279086362534, 0.054090598571159484, 0.0],
-    [-0.7921778711541527, -0.20131545141103574, -0.13895222345973138, 0.0],
-    [-0.0696282256674548, -0.26882145333021723, -0.7200062253183911, 0.0],
-    [-0.5986848106687933, 2.4157041130171013, -0.904392872983102, 0.0],
-    [0.36740428652950646, 0.00650860523581505, -1.6070584966121038, 0.0],
-    [-0.7386440402191484, -0.5290345738676642, -1.2760194489564836, 0.0],
-    [-1.0535632178184968, 0.36225404785433407, 0.2739725198460347, 0.0],
-    [0.042422258811223204, -0.06674891005108612, -0.7680606081412398, 0.0],
-    [-0.3742054877724863, -0.7762464302670202, 1.4552326974489616, 0.0],
-    [-1.2736294748461667, -0.10440312060606954, 1.1177163231292369, 0.0],
+_IMAGES_EXPECTED = np.array([[
+    [[-1.0454617592929007, -0.20909235185858016], [0.6272770555757404, 1.463646463010061]],
+    [[0.0, 10.0], [-10.0, 0.0]],
+]])
+_SQUARE_EXPECTED = np.array([
+    [[[-1.437820260043226, 2.156730390064839]], [[0.0, 3.7285762105232014]]],
+    [[[-2.156730390064839, 0.0]], [[-3.7285762105232014, -0.3728576210523202]]],
 ])
 # fmt: on
 
@@ -226,22 +221,21 @@ q2 = Question(
     "standardise",
     tests=[
         call(
-            [
-                np.array([[0.0, 10.0], [2.0, 10.0], [4.0, 10.0]]),
-                np.array([[2.0, 11.0], [6.0, 9.0]]),
-            ],
-            # mean (2, 10), std (1.633, 0): computed once
-            np.array([[0.0, 10.0], [2.308145287611722, -10.0]]),
-            name="standardise",
+            [_IMAGES_TRAIN, _IMAGES_OTHER],
+            _IMAGES_EXPECTED,
+            name="standardise (2 training images of 2 channels of 2 x 2 pixels; "
+            "another image to standardise)",
         ),
         call(
-            [XTR, XTR],
-            _XTR_STANDARDISED,
-            name="standardise (the training set itself)",
+            [_SQUARE_TRAIN, _SQUARE_OTHER],
+            _SQUARE_EXPECTED,
+            name="standardise (2 channels of 1 x 2 pixels: as many channels as columns)",
         ),
     ],
-    hint="Per feature (column, `axis=0`) of X_train: mean μ and standard deviation σ. Return "
-    "(X - μ) / (σ + 0.1) — the statistics come from X_train even when X is another set.",
+    hint="One mean and one standard deviation per channel: reduce X_train over every axis "
+    "but the channel axis, `axis=(0, 2, 3)`, and keep the reduced axes (`keepdims=True`) so "
+    "that the statistics, of shape (1, C, 1, 1), broadcast along the channels of X. Then "
+    "(X - mean) / (std + 0.1), with statistics of X_train even when X is another set.",
 )
 
 _p, _g, _m = (_rng.normal(size=(3, 2)) for _ in range(3))
@@ -275,13 +269,18 @@ q4 = Question(
     "q4",
     "train_epoch",
     tests=[
-        TrainEpochCheck(200, 16, 32, 0, "SGD"),
-        TrainEpochCheck(150, 8, 64, 3, "Adam"),
+        # 200 = 4 groups of 48 + a last group of one piece of 8
+        TrainEpochCheck(200, 16, 16, 0, "SGD", accumulate=3),
+        # 150 = 4 groups of 32 + a last group of 22 = 8 + 8 + 6: pieces of unequal size
+        TrainEpochCheck(150, 8, 8, 3, "SGD", accumulate=4),
     ],
     points=2,
-    hint="order = np.random.default_rng(seed).permutation(len(X)); for each slice idx of batch_size "
-    "indices: optimizer.zero_grad(); loss = losses.cross_entropy(model(Tensor(X[idx])), y[idx]); "
-    "loss.backward(); optimizer.step(). Add loss.item() * len(idx) to a total, and return total / len(X).",
+    hint="Take the order from `np.random.default_rng(seed).permutation(len(X))`, cut it into "
+    "groups of batch_size * accumulate entries and each group into pieces of batch_size. "
+    "Zero the gradients once per group and step once per group. The mean loss of a group is "
+    "the sum over its pieces of (the piece's mean loss) x (piece size / group size), and "
+    "`backward` adds up gradients: call it on each piece's loss times that weight. Dividing "
+    "by `accumulate` is right only when every piece of every group is full.",
 )
 
 _yt = _rng.integers(0, 4, size=60)

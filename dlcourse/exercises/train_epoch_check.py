@@ -1,6 +1,8 @@
-"""The check of ch08 q4, ``train_epoch(model, optimizer, X, y, batch_size, seed)``: one
-epoch written out by hand must leave every parameter where :func:`dlcourse.train.fit`
-(one epoch, same shuffling) leaves its twin, and return the same mean training loss.
+"""The check of ch08 q4, ``train_epoch(model, optimizer, X, y, batch_size, accumulate,
+seed)``: one epoch with gradient accumulation (pieces of ``batch_size`` examples, one step
+per ``accumulate`` pieces) must leave every parameter where :func:`dlcourse.train.fit` (one
+epoch, same shuffling, minibatches of ``batch_size * accumulate``) leaves its twin, and
+return the same mean training loss.
 
 The model and its optimiser are built in the student's kernel (:func:`epoch_model`,
 :func:`epoch_optimizer`); the reference epoch runs where the check is judged.
@@ -90,7 +92,8 @@ def _small_digits(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 class TrainEpochCheck(Call):
     """Run ``train_epoch`` on an :class:`EpochModel`, and :func:`dlcourse.train.fit` (one
-    epoch) on its twin; compare every parameter after the epoch and the returned loss.
+    epoch, minibatches of ``batch_size * accumulate``) on its twin; compare every parameter
+    after the epoch and the returned loss.
 
     The digits (``X`` of shape ``(n, 64)``) are loaded when the check is first used.
     """
@@ -103,8 +106,10 @@ class TrainEpochCheck(Call):
         seed: int,
         optimizer: str,
         note: str = "",
+        accumulate: int = 1,
     ) -> None:
         self.n, self.hidden, self.optimizer = n, hidden, optimizer
+        self.accumulate = accumulate
         self.batch_size, self.seed = batch_size, seed
         lib = "__import__('dlcourse.exercises.train_epoch_check', fromlist=['epoch_model'])"
         self._model = Code(
@@ -122,7 +127,15 @@ class TrainEpochCheck(Call):
     @property
     def args(self) -> list[Any]:
         X, y = _small_digits(self.n)
-        return [self._model, self._opt, X, y, self.batch_size, self.seed]
+        return [
+            self._model,
+            self._opt,
+            X,
+            y,
+            self.batch_size,
+            self.accumulate,
+            self.seed,
+        ]
 
     @args.setter
     def args(self, value: Any) -> None:  # fixed by the check's parameters
@@ -141,7 +154,7 @@ class TrainEpochCheck(Call):
             opt,
             (X.copy(), y.copy()),
             epochs=1,
-            batch_size=self.batch_size,
+            batch_size=self.batch_size * self.accumulate,
             seed=self.seed,
             progress=False,
         )
@@ -160,7 +173,9 @@ class TrainEpochCheck(Call):
     def _compare(self, actual: Any, expected: Any, _: str) -> None:
         what = (
             f"train_epoch(MLP([64, {self.hidden}, 10]), {self.optimizer}, "
-            f"X ({self.n}, 64), y, batch_size={self.batch_size}, seed={self.seed})"
+            f"X ({self.n}, 64), y, batch_size={self.batch_size}, "
+            f"accumulate={self.accumulate}, seed={self.seed}) should step like fit with "
+            f"batch_size={self.batch_size * self.accumulate}"
         )
         loss, params = expected
         flat = decode(self._after)

@@ -3,10 +3,24 @@ or is a mistake a learner makes; the visible check (or, for a choice, the practi
 registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
+    "q1": """
+def neuron_grads(x1, x2, w1, w2, b, t):
+    a = 1.0 / (1.0 + np.exp(-(w1 * x1 + w2 * x2 + b)))
+    dL_dz = 2 * (a - t) * (1 - a ** 2)     # the chapter's tanh slope, not the sigmoid's
+    return dL_dz * x1, dL_dz * x2, dL_dz
+""",
+    "q2": """
+def mul_backward(a, b, g):
+    return g * a, g * b                    # each factor blamed with itself
+""",
     "q3": """
 def tanh_backward(x, g):
     t = (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)   # inf / inf = NaN for large x
     return g * (1 - t ** 2)
+""",
+    "q4": """
+def div_backward(a, b, g):
+    return g / b, g * a / b ** 2           # the minus sign of d(1/b)/db lost
 """,
     "q5": """
 def unbroadcast(grad, shape):
@@ -18,17 +32,21 @@ def unbroadcast(grad, shape):
     return grad                            # the input itself when nothing was summed
 """,
     "q6": """
-def numerical_gradient(f, x, h=1e-6):
+def numerical_gradient(f, x, h=1e-3):
     x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in range(len(x)):                # 1-D only: x[i] is a row of a 2-D x
-        old = x[i]
-        x[i] = old + h
+
+    def central(idx, step):
+        old = x[idx]
+        x[idx] = old + step
         up = f(x)
-        x[i] = old - h
+        x[idx] = old - step
         down = f(x)
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
+        x[idx] = old
+        return (up - down) / (2 * step)
+
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):        # the weights that cancel an error in h, not h²
+        grad[idx] = 2 * central(idx, h) - central(idx, 2 * h)
     return grad
 """,
     "q7": """

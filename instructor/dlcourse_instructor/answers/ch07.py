@@ -33,6 +33,7 @@ from dlcourse.exercises.ch07_matrix import (
 )
 from dlcourse.exercises.checks import call
 from dlcourse.exercises.choice import right_choice
+from dlcourse.exercises.probe import Code
 
 # The same generator and draws as before the hidden tests moved here: the same inputs.
 _rng = np.random.default_rng(707)
@@ -103,6 +104,15 @@ _q5_inputs = [
     _rng.normal(size=(4, 5)),
 ]
 _q6_x2, _q6_x1 = _rng.normal(size=(3, 4)), _rng.normal(size=7)
+
+# q6: on Σ x⁵ the h⁴ estimate from the steps h and 2h, (4 D(h) - D(2h)) / 3, is off by
+# exactly -h⁴/30 · f⁽⁵⁾ = -4h⁴: an answer that ignores `h` (a tiny step of its own) is exact.
+_QUINTIC = Code("lambda x: float(np.sum(x**5))", label="lambda x: float(np.sum(x**5))")
+
+
+def _richardson_on_quintic(f: Any, x: np.ndarray, h: float = 1e-3) -> np.ndarray:
+    return 5.0 * np.asarray(x, dtype=float) ** 4 - 4.0 * h**4
+
 
 # q3's saturated inputs (a generator of their own: the draws above stay as they were):
 # |x| from 355 (exp(2x) overflows) to 5000 (exp(x) long past its overflow at 709.8), both
@@ -208,22 +218,28 @@ HIDDEN = {
         call(
             [F2, _q6_x2],
             REF_F2,
-            **dict(NUMERICAL, name="numerical_gradient (a 2-D x)"),
+            **dict(NUMERICAL, name="numerical_gradient (a 2-D x, the default h)"),
         ),
         call(
             [F1, _q6_x1],
             REF_F1,
-            **dict(NUMERICAL, name="numerical_gradient (a 1-D x of 7 elements)"),
+            kwargs={"h": 0.2},
+            **dict(NUMERICAL, name="numerical_gradient (a cubic, h = 0.2)"),
         ),
         call(
-            [F1, np.array([0.5, -1.0])],
-            REF_F1,
-            kwargs={"h": 1e-3},
+            [F2, np.array([0.5, -1.0, 1.5])],
+            REF_F2,
+            kwargs={"h": 0.02},
+            **dict(NUMERICAL, name="numerical_gradient (h = 0.02)", atol=1e-6),
+        ),
+        call(
+            [_QUINTIC, np.array([1.0, -0.5])],
+            _richardson_on_quintic,
+            kwargs={"h": 0.1},
             **dict(
                 NUMERICAL,
-                name="numerical_gradient (h = 1e-3: central differences are "
-                "accurate to h², one-sided ones only to h)",
-                atol=3e-6,
+                name="numerical_gradient (h = 0.1 on Σ x⁵: the estimate from the steps "
+                "h and 2h it is given, which is off by exactly -4h⁴)",
             ),
         ),
     ],

@@ -8,7 +8,6 @@ from dlcourse.exercises.ch08 import (
     ADAM,
     LABELS,
     LOGITS,
-    XTR,
     adam_steps,
     reference_accuracy,
     reference_adam,
@@ -22,19 +21,31 @@ from dlcourse.exercises.train_epoch_check import TrainEpochCheck
 
 
 def reference_standardise(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """The answer to q2: X scaled with X_train's per-feature mean and std (+ 0.1)."""
-    return (X - X_train.mean(axis=0)) / (X_train.std(axis=0) + 0.1)
+    """The answer to q2: images X (N, C, H, W) scaled with X_train's per-channel mean and
+    std (+ 0.1)."""
+    mean = X_train.mean(axis=(0, 2, 3), keepdims=True)
+    return (X - mean) / (X_train.std(axis=(0, 2, 3), keepdims=True) + 0.1)
 
 
 # The learner module's generator (seed 808), replayed up to the test set it drew for q2.
 _rng = np.random.default_rng(808)
 _rng.normal(size=(50, 10)), _rng.integers(0, 10, size=50)  # LOGITS, LABELS
-_rng.normal(loc=3.0, scale=2.0, size=(30, 4))  # XTR
-_Xte = _rng.normal(loc=3.0, scale=2.0, size=(7, 4))
+_rng.normal(loc=3.0, scale=2.0, size=(30, 4))  # drawn for an earlier q2
+_rng.normal(loc=3.0, scale=2.0, size=(7, 4))
 _p, _g, _m = (_rng.normal(size=(3, 2)) for _ in range(3))
 _v = _rng.uniform(0.1, 1.0, size=(3, 2))
 _yt = _rng.integers(0, 4, size=60)
 _yp = np.where(_rng.uniform(size=60) < 0.7, _yt, _rng.integers(0, 4, size=60))
+
+# q2's hidden images (N, C, H, W): 3 colour channels of different means and spreads,
+# and a constant fourth channel; a generator of their own keeps the draws above unchanged.
+_images = np.random.default_rng(8082)
+_IMAGES_TRAIN = _images.normal(
+    loc=[[[1.0]], [[-2.0]], [[5.0]], [[0.0]]],
+    scale=[[[0.5]], [[2.0]], [[1.0]], [[0.0]]],
+    size=(6, 4, 3, 4),
+)
+_IMAGES_TEST = _images.normal(loc=1.0, scale=3.0, size=(2, 4, 3, 4))
 
 HIDDEN = {
     "q1": [
@@ -53,10 +64,20 @@ HIDDEN = {
     ],
     "q2": [
         call(
-            [XTR, _Xte],
+            [_IMAGES_TRAIN, _IMAGES_TEST],
             reference_standardise,
-            name="standardise (a test set: use the TRAINING statistics)",
-        )
+            name="standardise (3-channel test images: use the TRAINING statistics)",
+        ),
+        call(
+            [_IMAGES_TRAIN, _IMAGES_TRAIN],
+            reference_standardise,
+            name="standardise (the training images themselves)",
+        ),
+        call(
+            [_IMAGES_TRAIN[:, :3, :, :3], _IMAGES_TEST[:, :3, :, :3]],
+            reference_standardise,
+            name="standardise (3 channels and 3 columns)",
+        ),
     ],
     "q3": [
         call(
@@ -71,12 +92,33 @@ HIDDEN = {
         TrainEpochCheck(
             101,
             12,
-            25,
+            10,
             5,
+            "SGD",
+            accumulate=3,
+            note="101 examples, pieces of 10, a step every 3 pieces: the last group is "
+            "one piece of 1 example; every weight and the mean loss must match one epoch "
+            "of dlcourse.train.fit with minibatches of 30",
+        ),
+        TrainEpochCheck(
+            90,
+            12,
+            7,
+            2,
             "Adam",
-            note="101 examples in batches of 25, the last one smaller: every weight "
-            "and the mean loss must match one epoch of dlcourse.train.fit",
-        )
+            accumulate=5,
+            note="90 examples, pieces of 7, a step every 5 pieces (Adam): groups of 35, "
+            "the last one of 20 = 7 + 7 + 6",
+        ),
+        TrainEpochCheck(
+            64,
+            8,
+            16,
+            1,
+            "SGD",
+            accumulate=1,
+            note="accumulate = 1: one step per piece, as fit takes them",
+        ),
     ],
     "q5": [
         call(
