@@ -97,8 +97,8 @@ q2 = Question(
             atol=1e-9,
             name="central_difference (exact for a polynomial of degree 4, even with h = 0.1)",
         ),
-        # degree 5 with the step h you are given: the error is −4h⁴ (worked out once by hand:
-        # the chapter's estimate would give 5 + 10h² + h⁴ = 5.1001)
+        # degree 5, from D(h) and D(2h) with the h you are given: the error is −4h⁴ (worked
+        # out once by hand; the chapter's estimate would give 5 + 10h² + h⁴ = 5.1001)
         call(
             [Code("lambda z: z**5"), np.array([1.0])],
             np.array([4.9996]),
