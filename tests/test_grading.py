@@ -42,7 +42,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 pytestmark = pytest.mark.slow
 
 RIGHT = {
-    "q1_answer": "def neuron_output(x, w, b):\n    return (x @ w + b > 0).astype(float)",
+    "q1_answer": "def neuron_output(x, w, b):\n    return np.where(x @ w + b > 0, 1.0, -1.0)",
 }
 
 
@@ -131,7 +131,7 @@ HOSTILE = {
         "q1_answer": "import socket\n"
         "def neuron_output(x, w, b):\n"
         f"    socket.create_connection(('127.0.0.1', {PORT}), timeout=2)\n"
-        "    return (x @ w + b > 0).astype(float)",
+        "    return np.where(x @ w + b > 0, 1.0, -1.0)",
     },
     "forker": {
         "q4_answer": "import os\ndef train_perceptron(X, y, epochs=20, lr=1.0):\n"
@@ -154,7 +154,7 @@ HOSTILE = {
     },
     "wrong_q1": {
         "q1_answer": "def neuron_output(x, w, b):\n"
-        "    return (x @ w + b >= 0).astype(float)"
+        "    return np.where(x @ w + b >= 0, 1.0, -1.0)"
     },
 }
 
@@ -305,4 +305,4 @@ def test_an_infinite_loop_costs_only_its_question(graded):
 def test_the_wrong_answer_message_is_one_clear_sentence(graded):
     message = graded["rows"]["wrong_q1"]["q1_test"]["message"]
     assert message.startswith("q1: `neuron_output` fails a check:")
-    assert "should be 0.0, got 1.0" in message and "\n" not in message
+    assert "should be -1.0, got 1.0" in message and "\n" not in message

@@ -149,11 +149,11 @@ PARTLY = {
     "01_neuron": {
         # passes the visible checks, fails a hidden one (values just above 0 must fire)
         "q1_answer": "def neuron_output(x, w, b):\n    z = x @ w + b\n"
-        "    return (z > 0.4).astype(float)",
+        "    return np.where(z > 0.4, 1.0, -1.0)",
         "q2_answer": "x1_and_not_x2 = (np.array([2.0, -1.0]), -1.0)",  # right
         # the update with the wrong sign: fails a visible check
         "q3_answer": "def perceptron_update(w, b, x, y, lr=1.0):\n"
-        "    delta = y - float(x @ w + b > 0)\n"
+        "    delta = (y > 0) - float(x @ w + b > 0)\n"
         "    return w - lr * delta * x, b - lr * delta",
         GRADE_ID: "A neuron draws one line, and XOR needs two.",  # a written answer
     },
@@ -173,7 +173,7 @@ NOISY = {
     "01_neuron": {
         "q1_answer": "import sys\n\ndef neuron_output(x, w, b):\n"
         "    print('debug: neuron_output called', file=sys.stderr)\n"
-        "    return (x @ w + b > 0).astype(float)",
+        "    return np.where(x @ w + b > 0, 1.0, -1.0)",
     },
     "02_activations": {
         "q4_answer": "import sys\n\ndef collapse_linear(layers):\n"

@@ -1,7 +1,9 @@
 """Checkers for ``exercises/01_neuron.ipynb``: a neuron by hand, the perceptron rule, its mistakes.
 
-Every expected answer comes from the package's reference code (:mod:`dlcourse.neuron`,
-:mod:`dlcourse.activations`). q5 (predict what a larger learning rate does) and q6 (diagnose
+q1, q3 and q4 use the ±1 convention (a neuron that answers +1 or −1, labels ±1), which the
+chapter does not print: it shows the 0/1 neuron and rule. Their expected answers are literals
+worked out once (q1, q3) or come from the package's reference code, :class:`dlcourse.neuron.Perceptron`
+on the same labels written 0/1 (q4); q2's from :func:`dlcourse.neuron.neuron`. q5 (predict what a larger learning rate does) and q6 (diagnose
 a broken run from its log) are choices: the visible check judges only their form
 (:mod:`.choice`). The hidden tests and the reference solutions are not here: they stay with
 the instructor (``dlcourse_instructor.answers.ch01``).
@@ -40,19 +42,28 @@ __all__ = [
 
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
-# ---------------------------------------------------------------- q1: the neuron's formula
+# ---------------------------------------------------------------- q1: a neuron that answers ±1
+# The expected outputs are literals, worked out once: the chapter's neuron answers 0/1, this
+# one +1/−1 (−1 for a pre-activation of exactly 0, like the step's 0).
 q1 = Question(
     "q1",
     "neuron_output",
     tests=[
-        call([np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]), -2.0], neuron),
-        call(
-            [np.array([1.0, 1.0]), np.array([1.0, 1.0]), -2.0], neuron
-        ),  # z = 0 exactly: no spike
-        call([X4, np.array([1.0, 1.0]), -1.5], neuron),  # a batch: the AND gate
+        # z = 2 − 0 + 0.5 − 2 = 0.5 > 0: fires
+        call([np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]), -2.0], 1.0),
+        # z = −1.5: silent, which is −1 here, not 0
+        call([np.array([1.0, 0.0, 1.0]), np.array([-2.0, -1.0, 0.5]), 0.0], -1.0),
+        call(  # z = 0 exactly: no spike
+            [np.array([1.0, 1.0]), np.array([1.0, 1.0]), -2.0],
+            -1.0,
+            name="neuron_output (a pre-activation of exactly 0 does not fire: −1)",
+        ),
+        # a batch: the AND gate, one answer per row
+        call([X4, np.array([1.0, 1.0]), -1.5], np.array([-1.0, -1.0, -1.0, 1.0])),
     ],
     hint="Compute the pre-activation z = x @ w + b (this works for one input and for a batch), "
-    "then apply the step: 1.0 where z > 0, else 0.0. `(z > 0).astype(float)` does both.",
+    "then map it: 1.0 where z > 0, −1.0 elsewhere. `np.where(z > 0, 1.0, -1.0)` does both, "
+    "and so does 2·step(z) − 1.",
 )
 
 
@@ -87,7 +98,7 @@ q2 = Question(
 )
 
 
-# ---------------------------------------------------------------- q3: the perceptron update
+# ---------------------------------------------------------------- q3: the perceptron rule, ±1 labels
 def compare_update(actual, expected, what: str) -> None:
     if not isinstance(actual, tuple) or len(actual) != 2:
         raise AssertionError(
@@ -101,13 +112,13 @@ def compare_update(actual, expected, what: str) -> None:
 _w = np.array([0.5, -1.0, 0.25])
 # "without modifying w" is checked by `call`; returning that w when nothing changes is fine
 _UPDATE: dict[str, Any] = {"compare": compare_update, "new_array": False}
-# The expected (new_w, new_b) are literals, worked out once by the rule (the rule itself is
-# the answer to q3, so no function here computes it).
+# The expected (new_w, new_b) are literals, worked out once by the chapter's rule on the same
+# example labelled 0/1 (the rule itself is the answer to q3, so no function here computes it).
 q3 = Question(
     "q3",
     "perceptron_update",
     tests=[
-        # missed spam
+        # missed spam: the same step as the 0/1 rule, lr·x, not twice that
         call(
             [_w, 0.0, np.array([1.0, 1.0, 0.0]), 1],
             (np.array([1.5, 0.0, 0.25]), 1.0),
@@ -115,7 +126,7 @@ q3 = Question(
         ),
         # false alarm
         call(
-            [_w, 0.0, np.array([1.0, 0.0, 1.0]), 0],
+            [_w, 0.0, np.array([1.0, 0.0, 1.0]), -1],
             (np.array([-0.5, -1.0, -0.75]), -1.0),
             **_UPDATE,
         ),
@@ -131,22 +142,34 @@ q3 = Question(
             kwargs={"lr": 0.1},
             **_UPDATE,
         ),
-        # w·x + b = 0 exactly: step(0) = 0 predicts 0, which is right, so nothing changes
+        call(  # a false alarm with lr = 0.5: the learning rate scales the step
+            [_w, 0.0, np.array([1.0, 0.0, 1.0]), -1],
+            (np.array([0.0, -1.0, -0.25]), -0.5),
+            kwargs={"lr": 0.5},
+            **_UPDATE,
+        ),
+        # w·x + b = 0 exactly: the neuron answers −1, which is right, so nothing changes
         call(
-            [np.array([1.0, -1.0]), 0.0, np.array([1.0, 1.0]), 0],
+            [np.array([1.0, -1.0]), 0.0, np.array([1.0, 1.0]), -1],
             (np.array([1.0, -1.0]), 0.0),
+            name="perceptron_update (a pre-activation of exactly 0 predicts −1: "
+            "right for y = −1, so nothing changes)",
             **_UPDATE,
         ),
     ],
-    hint="Predict ŷ = step(w·x + b) first. The error y − ŷ is 0 (right), +1 (missed a positive) or −1 "
-    "(false alarm). Then w ← w + lr·(y − ŷ)·x and b ← b + lr·(y − ŷ). Build new values; "
-    "`w += …` would change the caller's array.",
+    hint="Predict ŷ with your `neuron_output` from question 1 (+1 or −1). When ŷ = y nothing "
+    "changes. When it is wrong, the chapter's 0/1 rule moves by lr·(y − ŷ)·x with y − ŷ = ±1; "
+    "with ±1 labels y − ŷ would be ±2, but y itself has the right sign and size: "
+    "w ← w + lr·y·x and b ← b + lr·y. Build new values; `w += …` would change the caller's array.",
 )
 
 
 # ---------------------------------------------------------------- q4: train and count mistakes
 def reference_training(X, y, epochs=20, lr=1.0):
-    p = Perceptron(lr=lr, epochs=epochs, shuffle=False).fit(X, y)
+    """The package's perceptron, visiting ``X`` in order, on the ±1 labels ``y`` written
+    0/1: the ±1 rule makes exactly the 0/1 rule's moves."""
+    labels01 = (np.asarray(y) > 0).astype(np.int64)
+    p = Perceptron(lr=lr, epochs=epochs, shuffle=False).fit(X, labels01)
     return p.weights, p.bias, [e for _, _, e in p.history]
 
 
@@ -166,8 +189,8 @@ def compare_training(actual, expected, what: str) -> None:
     assert_close(actual[1], expected[1], f"{what} → b", check_dtype=False)
 
 
-_y_and = np.array([0, 0, 0, 1])
-_y_xor = np.array([0, 1, 1, 0])
+_y_and = np.array([-1, -1, -1, 1])
+_y_xor = np.array([-1, 1, 1, -1])
 q4 = Question(
     "q4",
     "train_perceptron",
@@ -180,14 +203,15 @@ q4 = Question(
             compare=compare_training,
         ),
         call(  # the learning rate scales every update
-            [X4, np.array([0, 1, 1, 1])],
+            [X4, np.array([-1, 1, 1, 1])],
             reference_training,
             kwargs={"lr": 0.25},
             compare=compare_training,
         ),
     ],
     hint="Start from w = 0, b = 0. Loop over epochs; inside, loop over the examples in order and "
-    "apply your `perceptron_update` logic, counting the examples where the prediction was wrong. "
+    "apply your `perceptron_update` logic (labels ±1), counting the examples where the "
+    "prediction (+1 or −1) was wrong. "
     "Append the count to a list after each epoch and `break` when it is 0.",
 )
 

@@ -1,7 +1,9 @@
 """Checkers for ``exercises/02_activations.ipynb``: derivatives, saturation, collapsing linear layers.
 
 Expected answers come from :mod:`dlcourse.activations` (itself tested against PyTorch) and,
-for the collapsed network, from running the layers one after the other. q5 (predict which
+for the collapsed network, from running the layers one after the other; q2's (a fourth-order
+numerical derivative, a step beyond the chapter's central difference) from exact derivatives
+and from literals worked out once by hand. q5 (predict which
 starting points leave a ReLU neuron dead) is a choice, judged here for its form only
 (:mod:`.choice`); its experiment, :func:`train_relu_neuron`, is the chapter's dead-ReLU
 demonstration. q6 (find the bug in a dead-unit counter) is checked on small literal
@@ -71,28 +73,42 @@ q1 = Question(
 )
 
 
-# ---------------------------------------------------------------- q2: a derivative, checked numerically
+# ---------------------------------------------------------------- q2: a fourth-order numerical derivative
 def _tanh_grad_formula(f, z):
-    return (
-        1.0 - tanh(z) ** 2
-    )  # the exact derivative of tanh: a numerical estimate must come close
+    # the exact derivative of tanh: a numerical estimate must come close
+    return 1.0 - tanh(z) ** 2
 
 
-_CUBE = Code("lambda z: z**3")
+# tanh and sin with the default h = 1e-3: a fourth-order estimate is within ~1e-12 of the
+# exact derivative, the chapter's second-order central difference only within ~1e-7.
+_FOURTH_ORDER = {"rtol": 0.0, "atol": 1e-10}
 _zs = np.array([-2.0, -0.3, 0.0, 0.7, 1.5])
 q2 = Question(
     "q2",
     "central_difference",
     tests=[
-        call([Code("np.tanh"), _zs], _tanh_grad_formula, rtol=1e-6, atol=1e-9),
-        call([Code("np.sin"), _zs], lambda f, z: np.cos(z), atol=1e-9),
-        call([_CUBE, np.array([2.0])], np.array([12.0]), atol=1e-6),
-        # the step h you are given: for z³ at 1 with h = 0.1 the estimate is 3 + h² = 3.01
-        call([_CUBE, np.array([1.0])], np.array([3.01]), kwargs={"h": 0.1}, atol=1e-9),
+        call([Code("np.tanh"), _zs], _tanh_grad_formula, **_FOURTH_ORDER),
+        call([Code("np.sin"), _zs], lambda f, z: np.cos(z), **_FOURTH_ORDER),
+        # a polynomial of degree 4: the estimate is exact whatever h (d/dz z⁴ = 4·1.5³)
+        call(
+            [Code("lambda z: z**4"), np.array([1.5])],
+            np.array([13.5]),
+            kwargs={"h": 0.1},
+            atol=1e-9,
+            name="central_difference (exact for a polynomial of degree 4, even with h = 0.1)",
+        ),
+        # degree 5, from D(h) and D(2h) with the h you are given: the error is −4h⁴ (worked
+        # out once by hand; the chapter's estimate would give 5 + 10h² + h⁴ = 5.1001)
+        call(
+            [Code("lambda z: z**5"), np.array([1.0])],
+            np.array([4.9996]),
+            kwargs={"h": 0.1},
+            atol=1e-9,
+        ),
     ],
-    hint="Evaluate f a little to the right and a little to the left of z and divide the rise by "
-    "the run: (f(z + h) − f(z − h)) / (2h). Central differences are far more accurate than "
-    "(f(z + h) − f(z)) / h.",
+    hint="Write D(h) = (f(z + h) − f(z − h)) / (2h), the chapter's estimate. Its error is "
+    "c·h² + O(h⁴), so D(2h) has error 4c·h² + O(h⁴). The combination (4·D(h) − D(2h)) / 3 "
+    "cancels the h² terms: written out, (8(f(z+h) − f(z−h)) − (f(z+2h) − f(z−2h))) / (12h).",
 )
 
 # ---------------------------------------------------------------- q3: saturation

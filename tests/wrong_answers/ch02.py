@@ -9,8 +9,11 @@ def sigmoid_derivative(z):
     return s * (1 - s)
 """,
     "q2": """
-def central_difference(f, z, h=1e-5):
-    return (f(z + 1e-5) - f(z - 1e-5)) / 2e-5   # ignores h
+def central_difference(f, z, h=1e-3):
+    return (f(z + h) - f(z - h)) / (2 * h)       # the chapter's estimate: error of order h², not h⁴
+""",
+    "q3": """
+layers_to_vanish = int(np.log(1e-6) / np.log(0.25))   # 9.97 truncated: 9 layers, one too few
 """,
     "q4": """
 def collapse_linear(layers):

@@ -6,6 +6,10 @@ WRONG = {
     "q1": """
 weight_shapes = [[32, 64], [16, 32], [10, 16]]   # lists, not tuples
 """,
+    "q2": """
+def count_parameters(sizes):
+    return sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))   # biases forgotten
+""",
     "q3": """
 def forward(X, W1, b1, W2, b2):
     return np.array([np.maximum(W1 @ x + b1, 0) @ W2.T + b2 for x in X])   # a loop over rows

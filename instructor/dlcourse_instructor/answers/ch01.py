@@ -10,6 +10,7 @@ from dlcourse.exercises.ch01 import (
     X4,
     compare_training,
     compare_update,
+    gate_compare,
     reference_training,
 )
 from dlcourse.exercises.checks import call, value
@@ -18,13 +19,19 @@ from dlcourse.neuron import Perceptron, neuron
 
 _rng = np.random.default_rng(1)
 _Xs = _rng.uniform(-1, 1, (40, 2))
-_ys = (_Xs @ np.array([1.0, -2.0]) + 0.3 > 0).astype(np.int64)
+_ys = np.where(_Xs @ np.array([1.0, -2.0]) + 0.3 > 0, 1, -1)
 _UPDATE = {"compare": compare_update, "new_array": False}
 
 
+def sign_neuron(x, w, b):
+    """q1's answer: the package's step neuron, its 0/1 written −1/+1."""
+    return 2.0 * neuron(x, w, b) - 1.0
+
+
 def reference_update(w, b, x, y, lr=1.0):
-    """The perceptron rule on one example, as dlcourse.neuron.Perceptron applies it."""
-    delta = y - step(np.asarray(x) @ w + b)
+    """The perceptron rule on one example labelled ±1: the move dlcourse.neuron.Perceptron
+    makes on the same example labelled 0/1."""
+    delta = (y > 0) - step(np.asarray(x) @ w + b)
     return w + lr * delta * x, b + lr * delta
 
 
@@ -47,14 +54,26 @@ def _lr_experiment() -> str:
 
 HIDDEN = {
     "q1": [
-        call([_rng.standard_normal((50, 5)), _rng.standard_normal(5), 0.3], neuron),
+        call(
+            [_rng.standard_normal((50, 5)), _rng.standard_normal(5), 0.3], sign_neuron
+        ),
         call(
             [np.array([3.0]), np.array([1.0]), -3.0],
-            neuron,
-            name="neuron_output (a pre-activation of exactly 0 must output 0)",
+            sign_neuron,
+            name="neuron_output (a pre-activation of exactly 0 must output −1)",
+        ),
+        call(
+            [np.array([[3.0], [3.01]]), np.array([1.0]), -3.0],
+            sign_neuron,
+            name="neuron_output (a pre-activation just above 0 fires: +1)",
         ),
     ],
     "q2": [
+        value(
+            np.array([0, 0, 1, 0]),
+            compare=gate_compare,
+            message="the neuron must fire for the input (1, 0) only",
+        ),
         value(
             check=_finite_pair,
             message="the weights and the bias must be finite numbers",
@@ -65,13 +84,14 @@ HIDDEN = {
             call(
                 [np.array(w, float), b, np.array(x, float), y],
                 reference_update,
-                name="perceptron_update (step(0) = 0: a zero pre-activation predicts 0)",
+                name="perceptron_update (the 0/1 rule's move on the same example; "
+                "a zero pre-activation predicts −1)",
                 **_UPDATE,
             )
             for w, b, x, y in [
                 ([1, 1], -1.5, [1, 0], 1),
-                ([1, 1], -1.5, [1, 1], 0),
-                ([0, 0], 0, [1, 1], 0),
+                ([1, 1], -1.5, [1, 1], -1),
+                ([0, 0], 0, [1, 1], -1),
             ]
         ],
         call(
@@ -90,13 +110,13 @@ HIDDEN = {
             compare=compare_training,
         ),
         call(
-            [X4, np.array([0, 1, 1, 1])],
+            [X4, np.array([-1, 1, 1, 1])],
             kwargs={"epochs": 100},
             check=lambda r: len(r[2]) < 100,
             message="training must stop after the first epoch without a mistake",
         ),
         call(
-            [X4, np.array([0, 1, 1, 0])],
+            [X4, np.array([-1, 1, 1, -1])],
             kwargs={"epochs": 30},
             check=lambda r: min(r[2]) > 0,
             message="on XOR every epoch makes a mistake (it is not linearly separable)",

@@ -71,21 +71,27 @@ HIDDEN = {
     ],
     "q2": [
         call(
-            [Code("lambda z: z**3"), np.array([1.0])],
-            np.array([3.01]),
-            kwargs={"h": 0.1},
-            atol=1e-9,
-            name="central_difference (the estimate must use the step h you are given: "
-            "for z³ at 1 with h = 0.1 it is 3.01)",
+            [Code("lambda z: z**5"), np.array([2.0])],
+            np.array([79.999975]),
+            kwargs={"h": 0.05},
+            atol=1e-8,
+            name="central_difference (the estimate must use the step h you are given, "
+            "with an error of order h⁴: for z⁵ at 2 with h = 0.05 it is 80 − 4h⁴)",
         ),
         call(
             [Code("np.exp"), np.array([0.0])],
             np.array([1.0]),
-            kwargs={"h": 1e-3},
+            kwargs={"h": 1e-2},
             rtol=0.0,
-            atol=1e-6,
-            name="central_difference (a central difference has error O(h²), not O(h): "
-            "use f(z + h) and f(z − h))",
+            atol=1e-8,
+            name="central_difference (a fourth-order estimate has error O(h⁴), not O(h²))",
+        ),
+        call(
+            [Code("np.cos"), np.linspace(-3, 3, 6).reshape(2, 3)],
+            lambda f, z: -np.sin(z),
+            rtol=0.0,
+            atol=1e-10,
+            name="central_difference (elementwise, for an array of any shape)",
         ),
     ],
     "q3": [
