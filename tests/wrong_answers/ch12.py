@@ -3,6 +3,20 @@ or is a mistake a learner makes; the visible check (or, for a choice, the practi
 registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
+    "q1": """
+def lstm_param_count(input_size, hidden_size):
+    return 4 * hidden_size * (input_size + hidden_size + 1)   # one bias per gate, as in the equations
+""",
+    "q2": """
+def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    return np.tanh(x @ W_ih.T + h @ W_hh.T + b_ih)   # one bias, as in the textbook formula
+""",
+    "q3": """
+def forget_gate(x, h, W_ih, W_hh, b_ih, b_hh):
+    H = h.shape[1]
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    return 1 / (1 + np.exp(-z[:, :H]))   # "f comes first": the first block is the input gate
+""",
     "q6": """
 vanishing_runs = ["A", "C"]   # small weights shrink it; huge weights saturate tanh
 """,
