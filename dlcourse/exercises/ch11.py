@@ -1,9 +1,10 @@
-"""Checkers for ``exercises/11_cnn.ipynb``: output sizes, parameter counts, convolution
+"""Checkers for ``exercises/11_cnn.ipynb``: dilated output sizes, parameter counts, convolution
 and max-pooling from scratch; then a receptive field predicted before it is measured (q6), a
 convolution with a bug to find (q7) and settings to choose for a tiny CNN (q8).
 
 Every expected answer comes from ``dlcourse.conv`` (``conv2d``, ``max_pool2d``, ``Conv2d``),
-itself tested equal to PyTorch, or from running an experiment with it (the receptive field
+itself tested equal to PyTorch, from PyTorch's ``conv2d`` where ours lacks the option (the
+dilation of q1), or from running an experiment with it (the receptive field
 measured by backpropagation, the accuracy a training run reaches). The hidden tests and the
 reference solutions are not here: they stay with the instructor
 (``dlcourse_instructor.answers.ch11``); a choice's right option is not here either.
@@ -45,27 +46,32 @@ __all__ = [
 
 
 # ----------------------------------------------------------------- q1: output size
-def reference_out_size(n: int, k: int, padding: int = 0, stride: int = 1) -> int:
-    from dlcourse.autograd import Tensor
-    from dlcourse.conv import conv2d
+def reference_out_size(
+    n: int, k: int, padding: int = 0, stride: int = 1, dilation: int = 1
+) -> int:
+    """The output height PyTorch's ``conv2d`` gives (``dlcourse.conv`` has no dilation)."""
+    import torch
 
     return int(
-        conv2d(
-            np.zeros((1, 1, n, n)),
-            Tensor(np.zeros((1, 1, k, k))),
+        torch.nn.functional.conv2d(
+            torch.zeros(1, 1, n, n),
+            torch.zeros(1, 1, k, k),
             stride=stride,
             padding=padding,
+            dilation=dilation,
         ).shape[-1]
     )
 
 
+# Ordinary convolutions (dilation 1) and dilated ones: a span of d·k instead of d·(k − 1) + 1,
+# dilation ignored, the dilation applied to the padding, or ceil for floor fails some of them.
 _SIZE_CASES = [
     ((8, 3), {}),
-    ((8, 3), {"padding": 1}),
-    ((28, 5), {}),
     ((7, 3), {"padding": 1, "stride": 2}),
-    ((224, 7), {"padding": 3, "stride": 2}),
-    ((5, 2), {"stride": 2}),
+    ((8, 3), {"dilation": 2}),
+    ((28, 5), {"padding": 4, "dilation": 2}),
+    ((15, 3), {"padding": 2, "stride": 2, "dilation": 3}),
+    ((10, 2), {"stride": 2, "dilation": 4}),
 ]
 q1 = Question(
     "q1",
@@ -74,9 +80,10 @@ q1 = Question(
         call(a, reference_out_size(*a, **kw), kwargs=kw, name="conv_output_size")
         for a, kw in _SIZE_CASES
     ],
-    hint="Padding adds p pixels on BOTH sides, so the padded size is n + 2p. The kernel fits in "
-    "n + 2p − k + 1 positions at stride 1; with stride s only every s-th of them is used. "
-    "Use integer division `//` so the answer is an int.",
+    hint="Start from the ordinary rule (dilation 1), which the chapter measures in *Padding and "
+    "stride*. Then count how many input pixels a dilated kernel spans from its first tap to its "
+    "last: k taps with d − 1 skipped pixels between neighbours. That span takes the place of k "
+    "in the ordinary rule. Use integer division `//` so the answer is an int.",
 )
 
 

@@ -1,13 +1,15 @@
 """Checkers for ``exercises/12_rnn.ipynb``: LSTM parameter count, an RNN step, the forget
-gate, a full LSTM step and an RNN over a sequence; then which recurrent weights make the
-gradient vanish through time, predicted before it is measured (q6), and a bug to find in a
-hidden state carried across the pieces of a sequence (q7).
+gate, a GRU step and the reverse direction of a bidirectional RNN; then which recurrent
+weights make the gradient vanish through time, predicted before it is measured (q6), and a
+bug to find in a hidden state carried across the pieces of a sequence (q7).
 
 Every expected answer comes from ``dlcourse.rnn`` (``RNNCell``, ``LSTMCell``, ``RNN``),
-itself tested equal to PyTorch, or from an experiment run with it (the gradient measured by
-backpropagation through time). The hidden tests and the reference solutions are not here:
-they stay with the instructor (``dlcourse_instructor.answers.ch12``). Weights are in PyTorch's
-layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``, gates stacked in the order i, f, g, o.
+itself tested equal to PyTorch; from PyTorch itself where ours lacks the thing
+(``torch.nn.GRUCell``, a bidirectional ``torch.nn.RNN``); or from an experiment run with it
+(the gradient measured by backpropagation through time). The hidden tests and the reference
+solutions are not here: they stay with the instructor (``dlcourse_instructor.answers.ch12``).
+Weights are in PyTorch's layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``; an LSTM stacks its
+gates in the order i, f, g, o, a GRU in the order r, z, n.
 
 See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
 """
@@ -20,7 +22,6 @@ import numpy as np
 
 from .checks import call
 from .choice import choice
-from .compare import parts
 from .question import Question
 
 __all__ = [
@@ -38,8 +39,9 @@ __all__ = [
     "reference_count",
     "reference_rnn_step",
     "reference_forget",
-    "reference_lstm_step",
+    "reference_gru_step",
     "reference_rnn_forward",
+    "reference_rnn_reverse",
 ]
 
 
@@ -108,11 +110,7 @@ def reference_rnn_step(
 
 _rng = np.random.default_rng(11)
 _N, _I, _H = 2, 3, 4  # I != H catches a transposed or swapped weight matrix
-_X, _H0, _C0 = (
-    _rng.normal(size=(_N, _I)),
-    _rng.normal(size=(_N, _H)),
-    _rng.normal(size=(_N, _H)),
-)
+_X, _H0 = _rng.normal(size=(_N, _I)), _rng.normal(size=(_N, _H))
 _RNN_W = random_weights(_rng, 1, _I, _H)
 q2 = Question(
     "q2",
@@ -162,53 +160,65 @@ q3 = Question(
 )
 
 
-# ----------------------------------------------------------------- q4: one LSTM step
-def reference_lstm_step(
+# ----------------------------------------------------------------- q4: one GRU step
+def _torch_weights(module: Any, suffix: str, weights: tuple[np.ndarray, ...]) -> None:
+    """Copy (W_ih, W_hh, b_ih, b_hh) into a torch module's parameters ``<name><suffix>``."""
+    import torch
+
+    with torch.no_grad():
+        for name, w in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), weights):
+            getattr(module, name + suffix).copy_(
+                torch.from_numpy(np.array(w, dtype=float))
+            )
+
+
+def reference_gru_step(
     x: np.ndarray,
     h: np.ndarray,
-    c: np.ndarray,
     W_ih: np.ndarray,
     W_hh: np.ndarray,
     b_ih: np.ndarray,
     b_hh: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    from dlcourse.rnn import LSTMCell
+) -> np.ndarray:
+    """``torch.nn.GRUCell`` with these weights (``dlcourse.rnn`` has no GRU)."""
+    import torch
 
-    h_new, c_new = _cell(LSTMCell, W_ih, W_hh, b_ih, b_hh)(x, (h, c))
-    return h_new.data, c_new.data
+    cell = torch.nn.GRUCell(W_ih.shape[1], W_hh.shape[1], dtype=torch.float64)
+    _torch_weights(cell, "", (W_ih, W_hh, b_ih, b_hh))
+    with torch.no_grad():
+        return cell(
+            torch.from_numpy(np.array(x, dtype=float)),
+            torch.from_numpy(np.array(h, dtype=float)),
+        ).numpy()
 
 
+_GRU_W = random_weights(_rng, 3, _I, _H)
+# The candidate's recurrent bias made large: applying the reset gate to h @ W_hn.T only,
+# not to the bias with it, then shows clearly.
+_GRU_BIASED = (
+    _GRU_W[0],
+    _GRU_W[1],
+    _GRU_W[2],
+    _GRU_W[3] + np.repeat([0.0, 1.0, 2.0], _H),
+)
 q4 = Question(
     "q4",
-    "lstm_step",
+    "gru_step",
     points=2,
     tests=[
-        call(
-            (_X, np.zeros((_N, _H)), np.zeros((_N, _H)), *_LSTM_W),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
-        call(
-            (_X, _H0, _C0, *_LSTM_W),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
-        call(
-            (_X, _H0, 3 * _C0, *_BIASED),
-            reference_lstm_step,
-            name="lstm_step",
-            compare=parts("h", "c"),
-        ),
+        call((_X, np.zeros((_N, _H)), *_GRU_W), reference_gru_step, name="gru_step"),
+        call((_X, _H0, *_GRU_W), reference_gru_step, name="gru_step"),
+        call((_X, 3 * _H0, *_GRU_BIASED), reference_gru_step, name="gru_step"),
     ],
-    hint="Split z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh into four blocks of H columns, in the order "
-    "i, f, g, o. i, f and o go through the sigmoid, g through tanh. Then c_new = f * c + i * g and "
-    "h_new = o * tanh(c_new). Return (h_new, c_new).",
+    hint="Compute the input part gi = x @ W_ih.T + b_ih and the recurrent part gh = h @ W_hh.T + "
+    "b_hh, both (N, 3H), and split each into blocks r, z, n of H columns. r = σ(gi_r + gh_r), "
+    "z = σ(gi_z + gh_z), n = tanh(gi_n + r * gh_n): the reset gate multiplies the whole "
+    "recurrent part of the candidate, its bias included, so the two parts cannot be summed "
+    "first as in the LSTM. Then h_new = (1 − z) * n + z * h.",
 )
 
 
-# ----------------------------------------------------------------- q5: an RNN over a sequence
+# ----------------------------------------------------------------- q5: the reverse direction
 def reference_rnn_forward(
     X: np.ndarray,
     h0: np.ndarray,
@@ -217,6 +227,7 @@ def reference_rnn_forward(
     b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> np.ndarray:
+    """All hidden states (N, T, H) of the library's RNN run over X from t = 0."""
     from dlcourse.rnn import RNN
 
     layer = RNN(W_ih.shape[1], W_hh.shape[1], rng=0)
@@ -224,23 +235,51 @@ def reference_rnn_forward(
     return layer(X, h0)[0].data
 
 
+def reference_rnn_reverse(
+    X: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> np.ndarray:
+    """The reverse half of ``torch.nn.RNN(bidirectional=True, batch_first=True)``'s output,
+    with these weights in its reverse direction and ``h0`` as its initial state."""
+    import torch
+
+    n_in, hidden = W_ih.shape[1], W_hh.shape[1]
+    layer = torch.nn.RNN(
+        n_in, hidden, batch_first=True, bidirectional=True, dtype=torch.float64
+    )
+    _torch_weights(layer, "_l0_reverse", (W_ih, W_hh, b_ih, b_hh))
+    h0 = np.array(h0, dtype=float)
+    with torch.no_grad():
+        outputs, _ = layer(
+            torch.from_numpy(np.array(X, dtype=float)),
+            torch.from_numpy(np.stack([np.zeros_like(h0), h0])),
+        )
+    return outputs[..., hidden:].numpy().copy()
+
+
 _SEQ = _rng.normal(size=(_N, 6, _I))
 q5 = Question(
     "q5",
-    "rnn_forward",
+    "rnn_reverse",
     points=2,
     tests=[
         call(
             (_SEQ, np.zeros((_N, _H)), *_RNN_W),
-            reference_rnn_forward,
-            name="rnn_forward",
+            reference_rnn_reverse,
+            name="rnn_reverse",
         ),
-        call((_SEQ, _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
-        call((_SEQ[:, :1], _H0, *_RNN_W), reference_rnn_forward, name="rnn_forward"),
+        call((_SEQ, _H0, *_RNN_W), reference_rnn_reverse, name="rnn_reverse"),
+        call((_SEQ[:, :1], _H0, *_RNN_W), reference_rnn_reverse, name="rnn_reverse"),
     ],
-    hint="Loop over time: h = h0; for t in range(T): h = tanh(X[:, t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh), "
-    "and keep every h. Stack the T hidden states along axis 1 to get shape (N, T, H) "
-    "(np.stack(states, axis=1)). You may reuse your rnn_step.",
+    hint="Loop over time backwards: h = h0; for t in T − 1, T − 2, …, 0 apply the RNN step to "
+    "X[:, t]. The state computed at time t must land at position t of the output, so that "
+    "position t holds what the reverse RNN knows after reading x_t, …, x_{T−1}: fill an "
+    "array out[:, t] = h, or collect the states and reverse the list before stacking along "
+    "axis 1.",
 )
 
 

@@ -3,6 +3,16 @@ or is a mistake a learner makes; the visible check (or, for a choice, the practi
 registered answer) must fail it. Used by tests/test_feedback.py."""
 
 WRONG = {
+    "q1": """
+def attention_weights(q, k):
+    scores = q @ k.T / q.shape[-1]         # scaled by d, not by its square root
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+""",
+    "q2": """
+def causal_mask(T):
+    return np.tril(np.ones((T, T)))        # ones and zeros, not True and False
+""",
     "q3": """
 def masked_attention(q, k, v, mask=None):
     kt = k.T if k.ndim == 2 else k.transpose(0, 2, 1)   # at most one batch axis
@@ -12,6 +22,18 @@ def masked_attention(q, k, v, mask=None):
     e = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = e / e.sum(axis=-1, keepdims=True)
     return weights @ v, weights
+""",
+    "q4": """
+def positional_encoding(length, d_model):
+    pos = np.arange(length)[:, None]
+    angles = pos / 10000.0 ** (np.arange(0, d_model, 2) / d_model)
+    # all the sines, then all the cosines (a common layout, but not the pairs asked for)
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)[:, :d_model]
+""",
+    "q5": """
+def split_heads(x, num_heads):
+    n, t, e = x.shape
+    return x.reshape(n, num_heads, t, e // num_heads)   # the right shape, the features scrambled
 """,
     "q6": """
 W_q = np.zeros((10, 6))

@@ -23,6 +23,13 @@ def reweighting_weights(y, group):
                 w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
     return w
 """,
+    "q4": """
+def integrated_gradients(grad_f, x, baseline, steps):
+    total = np.zeros_like(x, dtype=float)
+    for k in range(steps):                 # a left Riemann sum: the end point x is left out
+        total += grad_f(baseline + k / steps * (x - baseline)) / steps
+    return (x - baseline) * total
+""",
     "q5": """
 leaked_run = "B"                           # overfitting, not a leak: its test AP is as low as validation
 """,

@@ -20,38 +20,38 @@ from dlcourse.exercises.choice import right_choice
 
 _rng = np.random.default_rng(1010)
 
-# The old hidden test tried every combination of n in (5, 8, 13), k in (1, 2, 3, 5), padding
-# 0..2 and stride 1..3 (108 calls). Each call is one round trip to the student's kernel
-# (about 14 ms), so these 12 stand for them: every n, k, padding and stride, every remainder
-# of (n + 2p - k) mod s for s = 2 and 3, k = n + 2p, padding with stride. Each of 18 wrong
-# formulas tried (padding once, `/`, ceil, round, no +1, padding after the stride, ...)
-# fails some of them, as it fails some of the 108. The expected size is an int, so a float
-# answer fails too.
-_SIZES = [
-    (5, 5, 0, 3),
-    (5, 1, 2, 3),
-    (8, 2, 1, 3),
-    (8, 3, 2, 2),
-    (13, 5, 1, 2),
-    (13, 2, 0, 3),
-    (8, 5, 2, 3),
-    (13, 3, 1, 3),
-    (5, 2, 1, 1),
-    (13, 5, 0, 1),
-    (8, 1, 0, 2),
-    (5, 3, 2, 2),
+# Each call is one round trip to the student's kernel (about 14 ms), so a dozen cases stand
+# for the whole grid: every n, k, padding, stride and dilation (1..3), remainders of the
+# division by the stride, a dilated kernel exactly as wide as the padded input, and padding
+# with stride and dilation together. Each wrong formula tried (a span of d·k, d·(k − 1), the
+# dilation ignored or applied to the padding, `/`, ceil, no +1, padding once, ...) fails some.
+# The expected size is an int, so a float answer fails too.
+_SIZES = [  # (n, k, padding, stride, dilation)
+    (5, 5, 0, 3, 1),
+    (5, 1, 2, 3, 3),
+    (8, 2, 1, 3, 2),
+    (8, 3, 2, 2, 3),
+    (13, 5, 1, 2, 2),
+    (13, 2, 0, 3, 3),
+    (8, 5, 2, 3, 1),
+    (13, 3, 1, 3, 2),
+    (5, 2, 1, 1, 3),
+    (13, 5, 0, 1, 3),
+    (8, 1, 0, 2, 2),
+    (5, 3, 2, 2, 2),
+    (9, 3, 0, 1, 4),
 ]
 
 HIDDEN = {
     "q1": [
         call(
             (n, k),
-            reference_out_size(n, k, p, s),
-            kwargs={"padding": p, "stride": s},
+            reference_out_size(n, k, p, s, d),
+            kwargs={"padding": p, "stride": s, "dilation": d},
             name="conv_output_size (an int, right for combinations of n in 5..13, "
-            "k in 1..5, padding 0..2 and stride 1..3)",
+            "k in 1..5, padding 0..2, stride 1..3 and dilation 1..4)",
         )
-        for n, k, p, s in _SIZES
+        for n, k, p, s, d in _SIZES
     ],
     "q2": [
         call(a, reference_params(*a), name=f"conv_params ({what})")

@@ -10,14 +10,13 @@ from dlcourse.exercises.ch12 import (
     random_weights,
     reference_count,
     reference_forget,
-    reference_lstm_step,
-    reference_rnn_forward,
+    reference_gru_step,
+    reference_rnn_reverse,
     reference_rnn_step,
     reference_summaries,
 )
 from dlcourse.exercises.checks import call
 from dlcourse.exercises.choice import right_choice
-from dlcourse.exercises.compare import parts
 
 _rng = np.random.default_rng(1011)
 
@@ -56,12 +55,19 @@ HIDDEN = {
             (
                 _rng.normal(size=(4, 2)),
                 _rng.normal(size=(4, 5)),
-                _rng.normal(size=(4, 5)),
-                *random_weights(_rng, 4, 2, 5),
+                *random_weights(_rng, 3, 2, 5),
             ),
-            reference_lstm_step,
-            name="lstm_step (input size 2, hidden size 5)",
-            compare=parts("h", "c"),
+            reference_gru_step,
+            name="gru_step (input size 2, hidden size 5)",
+        ),
+        call(
+            (
+                _rng.normal(size=(1, 3)),
+                np.zeros((1, 2)),
+                *random_weights(_rng, 3, 3, 2),
+            ),
+            reference_gru_step,
+            name="gru_step (one example starting from a zero state)",
         ),
     ],
     "q5": [
@@ -71,8 +77,17 @@ HIDDEN = {
                 _rng.normal(size=(3, 5)),
                 *random_weights(_rng, 1, 2, 5),
             ),
-            reference_rnn_forward,
-            name="rnn_forward (a sequence of 12 steps, input size 2, hidden size 5)",
+            reference_rnn_reverse,
+            name="rnn_reverse (a sequence of 12 steps, input size 2, hidden size 5)",
+        ),
+        call(
+            (
+                _rng.normal(size=(1, 2, 4)),
+                np.zeros((1, 3)),
+                *random_weights(_rng, 1, 4, 3),
+            ),
+            reference_rnn_reverse,
+            name="rnn_reverse (two steps from a zero state)",
         ),
     ],
     # The right runs are those the notebook's experiment measures (a few ms each): the

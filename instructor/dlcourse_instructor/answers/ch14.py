@@ -56,6 +56,7 @@ HIDDEN = {
             ((1, 0, 0), "a single alarm, a real one"),
             ((7, 93, 3), "many false alarms"),
             ((0, 5, 5), "alarms and frauds, none caught"),
+            ((0, 5, 0), "no fraud at all: the recall is 0.0"),
         ]
     ],
     "q2": [
