@@ -27,6 +27,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.batchnorm     batch normalisation (BatchNorm1d, BatchNorm2d)
     dlcourse.conv          2-D convolution and max pooling (im2col)
     dlcourse.rnn           RNN and LSTM cells and layers
+    dlcourse.gru           the GRU cell and layer
     dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
     dlcourse.architecture  a model drawn from itself: layers, tensor shapes, parameter counts
     dlcourse.interpret     saliency maps, integrated gradients, the randomisation sanity check
@@ -78,6 +79,7 @@ _SUBMODULES = {
     "batchnorm",
     "conv",
     "rnn",
+    "gru",
     "attention",
     "architecture",
     "models",

@@ -47,6 +47,7 @@ _LAYER_MODULES = (
     "dlcourse.nn",
     "dlcourse.conv",
     "dlcourse.rnn",
+    "dlcourse.gru",
     "dlcourse.attention",
     "dlcourse.normalization",
     "dlcourse.batchnorm",

@@ -34,6 +34,7 @@ as one fused node over the whole sequence
 projections of all steps in one matrix product, then backpropagation through time
 written by hand, because 50 steps of ~20 small engine nodes each cost more in Python
 than in arithmetic. :func:`dlcourse.autograd.stack` joins the RNN's per-step hidden states.
+The GRU, built on the same :class:`RecurrentCell`, lives in :mod:`dlcourse.gru`.
 
 See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
 """
@@ -53,12 +54,16 @@ from dlcourse.interop import to_numpy, twin_of
 from dlcourse.nn import Module
 from dlcourse.rng import as_generator
 
-__all__ = ["RNNCell", "LSTMCell", "RNN", "LSTM"]
+__all__ = ["RecurrentCell", "RNNCell", "LSTMCell", "RNN", "LSTM"]
 
 
-class _Recurrent(Module):
-    """Parameters shared by the cells: ``weight_ih (G·H, I)``, ``weight_hh (G·H, H)``,
-    ``bias_ih``, ``bias_hh (G·H,)``, all U(-1/√H, 1/√H) like PyTorch (G gates)."""
+class RecurrentCell(Module):
+    """The base of the recurrent cells (RNN, LSTM, and :mod:`dlcourse.gru`'s GRU).
+
+    It holds the parameters every cell shares: ``weight_ih (G·H, I)``,
+    ``weight_hh (G·H, H)``, ``bias_ih``, ``bias_hh (G·H,)`` with the G gates stacked
+    in rows, all U(-1/√H, 1/√H) like PyTorch; and it checks inputs and states.
+    """
 
     n_gates = 1
 
@@ -88,7 +93,8 @@ class _Recurrent(Module):
         self.bias_ih: Tensor | None = param(rows) if bias else None
         self.bias_hh: Tensor | None = param(rows) if bias else None
 
-    def _check_input(self, x: Tensor) -> None:
+    def check_input(self, x: Tensor) -> None:
+        """Raise ValueError (naming both shapes) unless x is (N, input_size)."""
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(
                 f"{type(self).__name__}: input of shape {x.shape} does not match "
@@ -96,7 +102,8 @@ class _Recurrent(Module):
                 f"expected (N, {self.input_size})"
             )
 
-    def _state(self, state: Any, n: int, dtype: np.dtype, name: str) -> Tensor:
+    def initial_state(self, state: Any, n: int, dtype: np.dtype, name: str) -> Tensor:
+        """``state`` as a Tensor (N, hidden_size), zeros when None; ``name`` is for errors."""
         if state is None:
             return Tensor(np.zeros((n, self.hidden_size), dtype=dtype))
         state = as_tensor(state)
@@ -117,7 +124,7 @@ class _Recurrent(Module):
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias_ih is not None}"
 
-    def _copy_from(self, weights: Sequence[Any]) -> None:
+    def copy_from(self, weights: Sequence[Any]) -> None:
         """Copy torch tensors (weight_ih, weight_hh[, bias_ih, bias_hh]) as float64."""
         ours = [self.weight_ih, self.weight_hh] + (
             [self.bias_ih, self.bias_hh] if self.bias_ih is not None else []
@@ -128,7 +135,7 @@ class _Recurrent(Module):
 
 
 @twin_of("RNNCell")
-class RNNCell(_Recurrent):
+class RNNCell(RecurrentCell):
     """One step of an Elman RNN (``torch.nn.RNNCell``):
     ``h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` (or ReLU)."""
 
@@ -151,8 +158,8 @@ class RNNCell(_Recurrent):
     def forward(self, x: Any, hx: Any = None) -> Tensor:
         """x (N, input_size), hx (N, hidden_size) or None -> h' (N, hidden_size)."""
         x = as_tensor(x)
-        self._check_input(x)
-        h = self._state(hx, x.shape[0], x.dtype, "hx")
+        self.check_input(x)
+        h = self.initial_state(hx, x.shape[0], x.dtype, "hx")
         z = self._preactivation(x, h)
         return z.tanh() if self.nonlinearity == "tanh" else z.relu()
 
@@ -166,7 +173,7 @@ class RNNCell(_Recurrent):
             nonlinearity=cell.nonlinearity,
             rng=0,
         )
-        new._copy_from(
+        new.copy_from(
             [cell.weight_ih, cell.weight_hh]
             + ([cell.bias_ih, cell.bias_hh] if cell.bias else [])
         )
@@ -174,7 +181,7 @@ class RNNCell(_Recurrent):
 
 
 @twin_of("LSTMCell")
-class LSTMCell(_Recurrent):
+class LSTMCell(RecurrentCell):
     """One step of an LSTM (``torch.nn.LSTMCell``); see the module docstring.
 
     ``weight_ih (4H, I)`` and ``weight_hh (4H, H)`` stack the gates in PyTorch's
@@ -201,10 +208,10 @@ class LSTMCell(_Recurrent):
     ) -> tuple[Tensor, Tensor]:
         """x (N, input_size), hx = (h, c) each (N, hidden_size) or None -> (h', c')."""
         x = as_tensor(x)
-        self._check_input(x)
+        self.check_input(x)
         h0, c0 = (None, None) if hx is None else hx
-        h = self._state(h0, x.shape[0], x.dtype, "h")
-        c = self._state(c0, x.shape[0], x.dtype, "c")
+        h = self.initial_state(h0, x.shape[0], x.dtype, "h")
+        c = self.initial_state(c0, x.shape[0], x.dtype, "c")
         h, c, gates = self.step(x, h, c)
         self.last_gates = {k: v.data for k, v in gates.items()}
         return h, c
@@ -213,7 +220,7 @@ class LSTMCell(_Recurrent):
     def from_torch(cls, cell: Any) -> LSTMCell:
         """Copy a ``torch.nn.LSTMCell`` (float64)."""
         new = cls(cell.input_size, cell.hidden_size, bias=cell.bias, rng=0)
-        new._copy_from(
+        new.copy_from(
             [cell.weight_ih, cell.weight_hh]
             + ([cell.bias_ih, cell.bias_hh] if cell.bias else [])
         )
@@ -287,7 +294,9 @@ class RNN(Module):
     def forward(self, x: Any, h0: Any = None) -> tuple[Tensor, Tensor]:
         x = _sequence("RNN", x, self.input_size)
         n, steps, _ = x.shape
-        h = self.cell._state(_initial("RNN", h0, n, self.hidden_size), n, x.dtype, "h0")
+        h = self.cell.initial_state(
+            _initial("RNN", h0, n, self.hidden_size), n, x.dtype, "h0"
+        )
         self.hidden_states: list[Tensor] = []
         for t in range(steps):
             h = self.cell(x[:, t], h)
@@ -309,7 +318,7 @@ class RNN(Module):
         names = ["weight_ih_l0", "weight_hh_l0"] + (
             ["bias_ih_l0", "bias_hh_l0"] if layer.bias else []
         )
-        new.cell._copy_from([getattr(layer, k) for k in names])
+        new.cell.copy_from([getattr(layer, k) for k in names])
         return new
 
 
@@ -347,10 +356,10 @@ class LSTM(Module):
         x = _sequence("LSTM", x, self.input_size)
         n = x.shape[0]
         h0, c0 = (None, None) if hx is None else hx
-        h = self.cell._state(
+        h = self.cell.initial_state(
             _initial("LSTM", h0, n, self.hidden_size), n, x.dtype, "h0"
         )
-        c = self.cell._state(
+        c = self.cell.initial_state(
             _initial("LSTM", c0, n, self.hidden_size), n, x.dtype, "c0"
         )
         self.hidden_states: list[Tensor] = []
@@ -373,5 +382,5 @@ class LSTM(Module):
         names = ["weight_ih_l0", "weight_hh_l0"] + (
             ["bias_ih_l0", "bias_hh_l0"] if layer.bias else []
         )
-        new.cell._copy_from([getattr(layer, k) for k in names])
+        new.cell.copy_from([getattr(layer, k) for k in names])
         return new

@@ -84,6 +84,9 @@ def _case(name: str) -> tuple[tnn.Module, tuple[int, ...]]:
         "LSTMCell": (tnn.LSTMCell(3, 5), (4, 3)),
         "RNN": (tnn.RNN(3, 5, batch_first=True), (4, 6, 3)),
         "LSTM": (tnn.LSTM(3, 5, batch_first=True), (4, 6, 3)),
+        "GRUCell": (tnn.GRUCell(3, 5), (4, 3)),
+        # two layers, time first (PyTorch's default batch_first=False)
+        "GRU": (tnn.GRU(3, 5, num_layers=2), (6, 4, 3)),
         "MultiheadAttention": (
             tnn.MultiheadAttention(8, 2, batch_first=True),
             (2, 5, 8),
@@ -124,6 +127,12 @@ def _torch_layout(ours: nn.Module) -> dict[str, np.ndarray]:
             out[name] = g
     if hasattr(ours, "cell"):  # RNN, LSTM: torch names the one layer's weights *_l0
         out = {k.replace("cell.", "") + "_l0": v for k, v in out.items()}
+    if hasattr(ours, "cells"):  # GRU: layer k's cells.k.weight_ih is weight_ih_lk
+        out = {
+            f"{leaf}_l{layer}": v
+            for k, v in out.items()
+            for _, layer, leaf in [k.split(".")]
+        }
     return out
 
 
@@ -177,9 +186,9 @@ def test_nested_cnn_converts_and_matches():
 
 def test_unknown_module_error_names_class_and_supported_ones():
     with pytest.raises(TypeError) as err:
-        from_torch(tnn.Sequential(tnn.Linear(2, 2), tnn.GRU(2, 2)))
+        from_torch(tnn.Sequential(tnn.Linear(2, 2), tnn.PixelShuffle(2)))
     message = str(err.value)
-    assert "GRU" in message and all(n in message for n in registered_twins())
+    assert "PixelShuffle" in message and all(n in message for n in registered_twins())
 
 
 def test_subclass_of_a_torch_layer_uses_the_nearest_registered_base():
