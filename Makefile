@@ -24,7 +24,7 @@ help:
 	@echo "make ideas   regenerate book/where_ideas_live.md from the package's docstrings"
 	@echo "make serve   serve the built book on http://127.0.0.1:8000"
 	@echo "make lab     open the chapters and the student exercises in JupyterLab"
-	@echo "make test-gpu  run every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
+	@echo "make test-gpu  the GPU tests and every notebook with DLCOURSE_DEVICE=cuda (needs a GPU)"
 	@echo "make bench   run the benchmarks in benchmarks/"
 	@echo "make strip   strip outputs from every notebook (run before committing)"
 	@echo "make release  regenerate the practice copies in student/ from exercises/"
@@ -92,9 +92,11 @@ test: $(STAMP) lint browser-deps sandbox-deps book
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		tests book $(wildcard exercises)
 
-# Every notebook on the GPU: fails at once if PyTorch sees no CUDA device.
+# The GPU tests (data-parallel training over every GPU with NCCL), then every notebook on
+# the GPU: fails at once if PyTorch sees no CUDA device.
 test-gpu: $(STAMP)
 	$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: no CUDA GPU is visible to PyTorch')"
+	DLCOURSE_DEVICE=cuda $(BIN)/python -m pytest tests/test_device.py tests/test_distributed.py
 	DLCOURSE_DEVICE=cuda $(BIN)/python -m pytest -n 1 --nbval-lax --nbval-current-env book $(wildcard exercises)
 
 test-unit: $(STAMP) sandbox-deps

@@ -24,6 +24,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.animation     animations that play on a static page, offline
     dlcourse.diagnostics   gradient norms and activation statistics layer by layer
     dlcourse.throughput    matrix-product throughput on CPU and GPU
+    dlcourse.distributed   data-parallel training over processes (torch.distributed, DDP)
     dlcourse.batchnorm     batch normalisation (BatchNorm1d, BatchNorm2d)
     dlcourse.conv          2-D convolution and max pooling (im2col)
     dlcourse.rnn           RNN and LSTM cells and layers
@@ -76,6 +77,7 @@ _SUBMODULES = {
     "animation",
     "diagnostics",
     "throughput",
+    "distributed",
     "batchnorm",
     "conv",
     "rnn",
