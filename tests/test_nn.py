@@ -161,9 +161,9 @@ def test_sequential_from_torch_matches_outputs_and_all_gradients():
 
 def test_from_torch_rejects_unknown_modules():
     with pytest.raises(
-        TypeError, match="GRU; supported: .*BatchNorm2d, Conv2d, .*Linear"
+        TypeError, match="PixelShuffle; supported: .*BatchNorm2d, Conv2d, .*Linear"
     ):
-        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.GRU(1, 1)))
+        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.PixelShuffle(2)))
 
 
 def test_sequential_indexing_and_iteration():
