@@ -46,6 +46,7 @@ See chapter: Attention and Transformers (book/13_attention.ipynb)
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -161,7 +162,7 @@ class BPETokenizer:
         counts: dict[Pair, int] = defaultdict(int)
         where: dict[Pair, set[int]] = defaultdict(set)  # pair -> words that held it
         for w, ids in enumerate(words):
-            for pair in zip(ids, ids[1:], strict=False):
+            for pair in itertools.pairwise(ids):
                 counts[pair] += freqs[w]
                 where[pair].add(w)
         # A max-heap of (-count, pair): the smallest entry is the most frequent pair,
@@ -184,10 +185,10 @@ class BPETokenizer:
                 new_ids = _merge(ids, pair, new_id)
                 if len(new_ids) == len(ids):
                     continue  # stale index entry: the pair left this word earlier
-                for old in zip(ids, ids[1:], strict=False):
+                for old in itertools.pairwise(ids):
                     counts[old] -= freqs[w]
                     changed.add(old)
-                for new in zip(new_ids, new_ids[1:], strict=False):
+                for new in itertools.pairwise(new_ids):
                     counts[new] += freqs[w]
                     where[new].add(w)
                     changed.add(new)
@@ -208,7 +209,7 @@ class BPETokenizer:
         ids = list(chunk.encode("utf-8"))
         while len(ids) > 1:
             # the present pair learned first; merges learned later cannot create it
-            pair = min(zip(ids, ids[1:], strict=False), key=self._rank_of)
+            pair = min(itertools.pairwise(ids), key=self._rank_of)
             rank = self._rank.get(pair)
             if rank is None:
                 break

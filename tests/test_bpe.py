@@ -3,6 +3,7 @@ reference trainer, exact round trips and its compression of real text."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -54,7 +55,7 @@ def naive_train(
     words = [list(chunk.encode("utf-8")) for chunk in chunks]
     merges: list[tuple[int, int]] = []
     while 256 + len(merges) < vocab_size:
-        counts = Counter(p for w in words for p in zip(w, w[1:]))
+        counts = Counter(p for w in words for p in itertools.pairwise(w))
         if not counts:
             break
         pair = min(counts, key=lambda p: (-counts[p], p))
@@ -143,8 +144,8 @@ def test_each_merge_shortens_the_text(
         counts_train.append(len(prefix.encode(train)))
         counts_unseen.append(len(prefix.encode(unseen)))
     assert counts_train[0] == len(train.encode("utf-8"))
-    assert all(a > b for a, b in zip(counts_train, counts_train[1:]))
-    assert all(a >= b for a, b in zip(counts_unseen, counts_unseen[1:]))
+    assert all(a > b for a, b in itertools.pairwise(counts_train))
+    assert all(a >= b for a, b in itertools.pairwise(counts_unseen))
 
 
 def test_compression_of_docstrings(tokenizer: BPETokenizer, validation_text: str):
@@ -190,12 +191,12 @@ def test_save_load_round_trip(tokenizer: BPETokenizer, validation_text: str, tmp
 
 
 def test_clear_errors(tokenizer: BPETokenizer):
-    with pytest.raises(ValueError, match="at least 256.*got 255"):
+    with pytest.raises(ValueError, match=r"at least 256.*got 255"):
         BPETokenizer.train("abc", vocab_size=255)
     with pytest.raises(ValueError, match="unknown token id 512"):
         tokenizer.decode([104, 512])
     with pytest.raises(ValueError, match="unknown token id -1"):
         tokenizer.token_bytes(-1)
-    with pytest.raises(ValueError, match="merge 1 .* does not exist"):
+    with pytest.raises(ValueError, match=r"merge 1 .* does not exist"):
         BPETokenizer([(1, 2), (300, 2)])
     assert repr(tokenizer) == "BPETokenizer(vocab_size=512)"
