@@ -86,6 +86,9 @@ def test_wikipedia_example_by_hand():
     assert [tok.token_bytes(i) for i in (256, 257, 258)] == [b"aa", b"ab", b"aaab"]
     assert tok.encode("aaabdaaabac") == [258, ord("d"), 258, ord("a"), ord("c")]
     assert tok.decode([258, 100]) == "aaabd"
+    # merges apply in the order learned: "aab" is (aa)b, not a(ab)
+    assert BPETokenizer([(97, 97), (97, 98)]).encode("aab") == [256, 98]
+    assert BPETokenizer([(97, 98), (97, 97)]).encode("aab") == [97, 256]
     # vocab_size caps the merges; min_frequency=1 keeps merging single pairs
     assert BPETokenizer.train("aaabdaaabac", 257, pattern=None).merges == [(97, 97)]
     assert len(BPETokenizer.train("aaabdaaabac", 1000, min_frequency=1).merges) == 7
@@ -149,13 +152,14 @@ def test_each_merge_shortens_the_text(
 
 
 def test_compression_of_docstrings(tokenizer: BPETokenizer, validation_text: str):
-    # 512 tokens, 300 000 training characters: about 0.45 tokens per character on
-    # modules never seen (bytes: about 1.0 per character); see the report for 1 000 tokens
+    # 512 tokens learned on 300 000 characters: 0.495 tokens per character on modules
+    # never seen (Python 3.11), against 1.00 byte per character; 1 000 tokens learned on
+    # 1 000 000 characters reach 0.40. The bounds leave room for other Pythons' docstrings.
     ids = tokenizer.encode(validation_text)
     tokens_per_char = len(ids) / len(validation_text)
     bytes_per_char = len(validation_text.encode("utf-8")) / len(validation_text)
     assert bytes_per_char < 1.02
-    assert 0.35 < tokens_per_char < 0.5, tokens_per_char
+    assert 0.4 < tokens_per_char < 0.6, tokens_per_char
     assert max(ids) < tokenizer.vocab_size == 512
 
 
