@@ -30,6 +30,7 @@ One concept per module, each short enough to read next to its chapter::
     dlcourse.rnn           RNN and LSTM cells and layers
     dlcourse.gru           the GRU cell and layer
     dlcourse.attention     scaled dot-product and multi-head attention, positional encodings
+    dlcourse.bpe           a byte-pair-encoding tokenizer, trained from scratch
     dlcourse.architecture  a model drawn from itself: layers, tensor shapes, parameter counts
     dlcourse.interpret     saliency maps, integrated gradients, the randomisation sanity check
     dlcourse.fairness      group disparity metrics, precision/recall, reweighting
@@ -83,6 +84,7 @@ _SUBMODULES = {
     "rnn",
     "gru",
     "attention",
+    "bpe",
     "architecture",
     "models",
     "interpret",

@@ -7,6 +7,8 @@ Nothing here downloads anything, ever. One module per kind of data:
     dlcourse.data.images      generated shapes images; scikit-learn's bundled photographs
     dlcourse.data.sequences   the adding problem, copy, reverse, number-to-words translation
     dlcourse.data.text        a corpus that ships with Python: the standard library's docstrings
+    dlcourse.data.stdlib_corpus  a larger one: every docstring in the standard library's source,
+                              split into train and validation by module
     dlcourse.data.tabular_tasks  an imbalanced fraud set, user-item ratings, a biased hiring set
     dlcourse.data.language    a synthetic Markov language whose entropy rate is known exactly;
                               an associative-recall task for long-range dependencies
