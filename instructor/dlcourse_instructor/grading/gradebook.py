@@ -15,10 +15,10 @@ student's rows for it (no stale grades); use one gradebook per assignment.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from pathlib import Path
 
+from dlcourse_instructor.grading.atomic import write_atomically
 from dlcourse_instructor.grading.execute import GRADER_ERROR, NOT_SUBMITTED
 from dlcourse_instructor.grading.manual import MANUAL
 
@@ -76,29 +76,19 @@ def same(row, student: str, notebook: str | None) -> bool:
 
 def write_gradebook(path: str | Path, rows) -> None:
     """Write ``rows`` (dicts with :data:`COLUMNS`) atomically: temp file, fsync, ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        rows = list(rows)
-        extra = [k for r in rows for k in r if k not in COLUMNS]
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(
-                f, fieldnames=COLUMNS + list(dict.fromkeys(extra)), restval=""
-            )
-            writer.writeheader()
-            for row in rows:
-                row = dict(row)
-                for key in ("points", "max_points"):
-                    row[key] = f"{float(row[key]):g}"
-                writer.writerow(row)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    rows = list(rows)
+    extra = [k for r in rows for k in r if k not in COLUMNS]
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(
+        text, fieldnames=COLUMNS + list(dict.fromkeys(extra)), restval=""
+    )
+    writer.writeheader()
+    for row in rows:
+        row = dict(row)
+        for key in ("points", "max_points"):
+            row[key] = f"{float(row[key]):g}"
+        writer.writerow(row)
+    write_atomically(path, text.getvalue())
 
 
 def update_gradebook(

@@ -28,12 +28,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlcourse_instructor.grading.atomic import write_atomically
 from dlcourse_instructor.grading.layout import GradingInputError
 from dlcourse_instructor.grading.notebook import (
     BEGIN_SOLUTION,
@@ -347,20 +346,5 @@ def add_rows(path: str | Path, rows, questions) -> int:
                 "comment": "",
             }
         )
-    _write_atomically(path, text + buffer.getvalue())
+    write_atomically(path, text + buffer.getvalue())
     return len(new)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

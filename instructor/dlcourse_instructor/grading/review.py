@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dlcourse_instructor.grading.atomic import write_atomically
 from dlcourse_instructor.grading.manual import (
     GRADED_BY_HAND,
     MANUAL,
@@ -24,7 +25,6 @@ from dlcourse_instructor.grading.manual import (
     SHOWN_CHARS,
     Entry,
     WrittenQuestion,
-    _write_atomically,
     submission_texts,
 )
 
@@ -177,5 +177,5 @@ def write_review(
     where = {k: str(p) for k, p in submissions.items()}
     text = review_markdown(rows, questions, texts, where, entries, points_file, title)
     path = Path(path)
-    _write_atomically(path, text)
+    write_atomically(path, text)
     return path
