@@ -7,8 +7,7 @@ processes and splits every global batch of ``B`` examples into ``P`` equal shard
 
 .. math::  g_p = \nabla_\theta \frac{1}{|S_p|} \sum_{i \in S_p} \ell_i(\theta),
 
-and a **gradient all-reduce** sums the ``P`` gradients and divides by ``P``, so every
-worker holds the same
+and a **gradient all-reduce** sums the ``P`` gradients and divides by ``P``: every worker holds
 
 .. math::  \bar g = \frac{1}{P} \sum_{p=1}^{P} g_p
           = \nabla_\theta \frac{1}{B} \sum_{i=1}^{B} \ell_i(\theta)
@@ -80,6 +79,7 @@ __all__ = [
     "ring_allreduce_bytes",
     "max_weight_difference",
     "run_worker",
+    "train_steps",
     "train_data_parallel",
     "train_single_process",
 ]
@@ -181,7 +181,7 @@ def _warm_up(data: tuple[torch.Tensor, torch.Tensor], device: torch.device) -> N
     torch.optim.SGD(scratch.parameters(), lr=0.0).step()
 
 
-def _train_steps(
+def train_steps(
     model: nn.Module,
     data: tuple[torch.Tensor, torch.Tensor],
     settings: RunSettings,
@@ -253,7 +253,7 @@ def run_worker(
         ids = [local_rank] if device.type == "cuda" else None
         replica = DistributedDataParallel(model, device_ids=ids)
         start = time.perf_counter()
-        losses = _train_steps(replica, data, settings, rank, world_size, crash_rank)
+        losses = train_steps(replica, data, settings, rank, world_size, crash_rank)
         seconds = time.perf_counter() - start
         weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         result = TrainingResult(weights, losses, seconds, seconds, world_size)
@@ -355,7 +355,7 @@ def train_single_process(
         _warm_up(data, torch.device("cpu"))
         model = make_model(settings)
         start = time.perf_counter()
-        losses = _train_steps(model, data, settings, 0, 1)
+        losses = train_steps(model, data, settings, 0, 1)
         seconds = time.perf_counter() - start
     finally:
         torch.set_num_threads(threads)
