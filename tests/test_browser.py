@@ -136,6 +136,10 @@ IMAGES = """
 }))
 """
 
+IMAGES_SETTLED = """
+() => Array.from(document.images).every(img => img.complete)
+"""
+
 COUNT_MATH = """
 () => document.querySelectorAll('span.math, div.math').length
 """
@@ -158,7 +162,10 @@ def test_page_renders_offline(browser, server, page_path):
             assert mathjax["errors"] == 0, (
                 f"{page_path}: {mathjax['errors']} equations failed"
             )
-        page.wait_for_load_state("networkidle", timeout=90_000)  # loaded machines
+        # Every image settled (loaded, or failed: `complete` covers both). Not "network
+        # idle": one connection held open kept a page from it for 90 s in a fresh-clone run.
+        page.wait_for_load_state("load", timeout=90_000)
+        page.wait_for_function(IMAGES_SETTLED, timeout=90_000)
         images = page.evaluate(IMAGES)
         broken = [img["src"] for img in images if not img["ok"]]
         assert not broken, f"{page_path}: images that did not load: {broken}"
