@@ -431,7 +431,9 @@ def test_environment_is_clean_and_privileges_gone(box):
 
 
 def test_interrupt_reaches_the_kernel(box):
-    box.kc.execute("import time; time.sleep(60)")
+    # stop_on_error=False as the grader sends it: with it, ipykernel 7 may abort the next
+    # request (a race; see test_the_grader_never_asks_the_kernel_to_abort_the_next_cell)
+    box.kc.execute("import time; time.sleep(60)", stop_on_error=False)
     time.sleep(0.5)
     start = time.monotonic()
     run_sync(box.km.interrupt_kernel)()
@@ -644,6 +646,28 @@ def test_sandbox_denied_in_the_gradebook(bubblewrap, monkeypatch, tmp_path, brea
     denied = [r for r in rows if r.status == SANDBOX_DENIED]
     assert denied and all(why in r.message and r.points == 0 for r in denied)
     assert {r.sandbox for r in rows} == {"bubblewrap"}
+
+
+@pytest.mark.skipif(SOURCE is None, reason="no exercise notebook")
+def test_the_grader_never_asks_the_kernel_to_abort_the_next_cell(monkeypatch):
+    """After a cell fails, ipykernel 7 aborts execute requests that arrive before its own
+    "stop aborting" message, unless the failed request said stop_on_error=False. The grader
+    runs the next cell at once, so with the default a student's later answer (or the
+    grader's own observation) could be aborted at random, which CI once saw."""
+    from dlcourse_instructor.grading.execute import grade_submission
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    sent: list[bool] = []
+    execute = AsyncKernelClient.execute
+
+    def recording(self, code, *args, **options):
+        sent.append(options.get("stop_on_error", True))
+        return execute(self, code, *args, **options)
+
+    monkeypatch.setattr(AsyncKernelClient, "execute", recording)
+    rows = grade_submission(SOURCE, SOURCE, student="alice", sandboxed=False)
+    assert {r.status for r in rows} == {"passed", "needs manual grading"}
+    assert sent and not any(sent), sent
 
 
 @pytest.mark.skipif(SOURCE is None, reason="no exercise notebook")
