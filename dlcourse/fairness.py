@@ -49,7 +49,7 @@ makes the weighted data look independent: every cell's total weight is
 per-example loss weights, it removes the group–label correlation from what the model
 learns from, at some cost in accuracy measured against the original labels.
 
-See chapter: Applications and challenges (book/14_applications.ipynb)
+See chapter: Applications and challenges (book/15_applications.ipynb)
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ original and the new :math:`|\\text{attribution}|` map.
 All functions take ``torch`` models that map a batch ``(N, ...)`` to class scores
 ``(N, K)``.
 
-See chapter: Applications and challenges (book/14_applications.ipynb)
+See chapter: Applications and challenges (book/15_applications.ipynb)
 """
 
 from __future__ import annotations

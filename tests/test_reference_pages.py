@@ -138,7 +138,7 @@ def test_toc_lists_the_reference_pages():
         assert page in files, f"{page} is not in _toc.yml"
         assert source_of(page) is not None, f"{page}.md does not exist"
     # "Where to go next" closes Part V, right after the applications chapter
-    assert files.index("book/next") == files.index("book/14_applications") + 1
+    assert files.index("book/next") == files.index("book/15_applications") + 1
 
 
 def test_config_loads_the_bibliography():
@@ -193,7 +193,7 @@ def test_chapters_link_their_defining_terms():
     """Each chapter links a handful of glossary terms, each chapter its own ones."""
     seen: dict[str, str] = {}
     for page, text in PAGES.items():
-        if not re.match(r"book/\d\d_", page) or page == "book/14_applications":
+        if not re.match(r"book/\d\d_", page) or page == "book/15_applications":
             continue
         terms = [t.lower() for t in term_targets(text)]
         assert 3 <= len(terms) <= 12, f"{page} links {len(terms)} glossary terms"

@@ -421,7 +421,7 @@ LIBRARY_LINES = {
         (
             "dlcourse/fairness.py",
             "return float(max(rates) - min(rates))",
-            "fairness.demographic_parity_gap is the gap ch14 q2 asks for",
+            "fairness.demographic_parity_gap is the gap ch15 q2 asks for",
         ),
         (
             "dlcourse/models/cnn.py",

@@ -23,7 +23,7 @@ knows the truth the learner should find.
   The group attribute is therefore correlated with the label for a reason that has
   nothing to do with the job (a *spurious* correlation a model will happily learn).
 
-See chapter: Applications and challenges (book/14_applications.ipynb)
+See chapter: Applications and challenges (book/15_applications.ipynb)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Checkers for ``exercises/14_applications.ipynb``: precision and recall, the demographic
+"""Checkers for ``exercises/15_applications.ipynb``: precision and recall, the demographic
 parity gap, reweighting, integrated gradients with the trapezoid rule; then understanding:
 diagnose a leaked test set from four runs' reports (q5) and choose a fraud detector's
 threshold under a constraint (q6, judged by computing what it catches and at what cost).
@@ -8,9 +8,9 @@ scikit-learn and hand-computed values); those of question 4 are written out belo
 once with ``dlcourse.interpret.integrated_gradients`` and PyTorch's autograd; q6 is judged
 with ``dlcourse.fairness.precision_recall_curve``; q5 is a choice. The hidden
 tests and the reference solutions are not here: they stay with the instructor
-(``dlcourse_instructor.answers.ch14``).
+(``dlcourse_instructor.answers.ch15``).
 
-See chapter: Applications and challenges (book/14_applications.ipynb)
+See chapter: Applications and challenges (book/15_applications.ipynb)
 """
 
 from __future__ import annotations

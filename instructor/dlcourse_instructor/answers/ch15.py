@@ -1,4 +1,4 @@
-"""Hidden tests of ``exercises/14_applications.ipynb`` (instructors only)."""
+"""Hidden tests of ``exercises/15_applications.ipynb`` (instructors only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.exercises.ch14 import (
+from dlcourse.exercises.ch15 import (
     GRAD_SUM_SIN,
     fraud_scores,
     reference_dp,
