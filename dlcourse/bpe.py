@@ -40,7 +40,7 @@ learned*: repeatedly merge, everywhere in the chunk, the present pair that was l
 first. **Decoding** concatenates the tokens' bytes and decodes UTF-8 (an id sequence cut
 inside a multi-byte character decodes with U+FFFD replacement characters).
 
-See chapter: Attention and Transformers (book/13_attention.ipynb)
+See chapter: Language models: tokens, pretraining and fine-tuning (book/14_language_models.ipynb)
 """
 
 from __future__ import annotations

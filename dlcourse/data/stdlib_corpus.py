@@ -17,7 +17,7 @@ module with the training text, so it is text the model (or tokenizer) never saw.
 ``max_chars`` cuts the split's text. The text is identical on every run for a given
 Python version and seed.
 
-See chapter: Attention and Transformers (book/13_attention.ipynb)
+See chapter: Language models: tokens, pretraining and fine-tuning (book/14_language_models.ipynb)
 """
 
 from __future__ import annotations
