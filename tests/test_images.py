@@ -85,3 +85,24 @@ def test_sample_photograph_gray_is_the_luminance_of_the_colour_image():
     assert sample_photograph("flower").shape == (427, 640)
     with pytest.raises(ValueError, match="unknown photograph"):
         sample_photograph("moon")
+
+
+def test_enlarge_upsamples_and_centres_on_a_zero_frame():
+    from dlcourse.data.images import enlarge
+
+    X = np.zeros((2, 1, 8, 8))
+    X[0] = 1.0
+    X[1, 0, 3, 4] = 1.0
+    out = enlarge(X, size=28, factor=3)
+    assert out.shape == (2, 1, 28, 28)
+    assert (
+        np.all(out[0, 0, 2:26, 2:26] == 1.0) and out[0].sum() == 24 * 24
+    )  # 2-pixel frame
+    # a single pixel becomes a 3 x 3 block (bilinear, align_corners=False) at rows 11..13,
+    # columns 14..16 (2 + 3 * 3 and 2 + 3 * 4), fading into its neighbours
+    assert np.all(out[1, 0, 11:14, 14:17] > 0.4) and out[1].max() == pytest.approx(1.0)
+    assert out.min() >= 0.0
+    with pytest.raises(ValueError, match="8 x 8 times factor 4 give 32 x 32.*28 x 28"):
+        enlarge(X, size=28, factor=4)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\), got shape \(8, 8\)"):
+        enlarge(X[0, 0], size=28, factor=3)

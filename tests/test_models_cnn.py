@@ -5,7 +5,13 @@ import pytest
 import torch
 
 from dlcourse.data import digits
-from dlcourse.models.cnn import LeNet, feature_maps, shift_augment, train_classifier
+from dlcourse.models.cnn import (
+    LeNet,
+    feature_maps,
+    shift_augment,
+    train_classifier,
+    transfer,
+)
 from dlcourse.nn import from_torch
 from dlcourse.train import accuracy
 
@@ -127,3 +133,43 @@ def test_training_on_digits_is_seeded_and_learns():
     assert l1 == l2  # deterministic on the CPU
     assert l1[-1] < 0.25 * l1[0]
     assert accuracy(m1, split.X_test[:, None], split.y_test) >= 0.95
+
+
+def test_slices_are_plain_sequentials_sharing_the_weights():
+    net = LeNet(1, 4, image_size=28)
+    features = net[: net.n_feature_layers]
+    assert type(features) is torch.nn.Sequential and len(features) == 6
+    assert features[0].weight is net[0].weight
+    assert features(torch.zeros(1, 1, 28, 28)).shape == (1, 16, 7, 7)
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_transfer_keeps_or_fine_tunes_the_features_with_a_new_head(freeze):
+    source = LeNet(1, 4, image_size=8, seed=0)
+    source_state = {k: v.clone() for k, v in source.state_dict().items()}
+    new = transfer(source, n_classes=10, freeze=freeze, seed=1)
+    n = new.n_feature_layers
+    assert new(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
+    assert new[-1].weight.shape == (10, 128) and new[-3].weight.shape == (128, 256)
+    assert not torch.equal(new[-3].weight, source[-3].weight)  # a fresh head
+    features_before = [p.detach().clone() for p in new[:n].parameters()]
+    head_before = [p.detach().clone() for p in new[n:].parameters()]
+    assert all(
+        torch.equal(a, b) for a, b in zip(features_before, source[:n].parameters())
+    )
+    split = digits(seed=0, flatten=False)
+    train_classifier(
+        new, split.X_train[:64, None], split.y_train[:64], epochs=1, seed=0
+    )
+    features_same = [
+        torch.equal(a, b) for a, b in zip(features_before, new[:n].parameters())
+    ]
+    assert all(features_same) if freeze else not any(features_same)
+    assert not any(torch.equal(a, b) for a, b in zip(head_before, new[n:].parameters()))
+    for key, value in source.state_dict().items():  # the source is untouched
+        assert torch.equal(value, source_state[key])
+
+
+def test_transfer_errors():
+    with pytest.raises(ValueError, match="n_classes must be >= 1, got 0"):
+        transfer(LeNet(1, 4, image_size=8), n_classes=0)

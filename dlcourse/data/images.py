@@ -24,6 +24,10 @@ turned, which is exactly what a convolutional network is built to ignore.
 **Photographs.** :func:`sample_photograph` returns one of the two JPEGs that
 ship inside scikit-learn ("china", "flower"), for edge filters on a real image.
 
+**Resizing.** :func:`enlarge` brings small images (scikit-learn's 8 × 8 digits) to the size
+of a network trained on larger ones (28 × 28 shapes): bilinear upsampling by a whole factor,
+then a frame of zeros, so a network's filters meet strokes about as wide as the shapes' edges.
+
 See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
@@ -31,7 +35,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SHAPE_CLASSES", "shapes", "draw_shape", "sample_photograph", "PHOTOGRAPHS"]
+__all__ = [
+    "SHAPE_CLASSES",
+    "shapes",
+    "draw_shape",
+    "sample_photograph",
+    "PHOTOGRAPHS",
+    "enlarge",
+]
 
 SHAPE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "cross")
 PHOTOGRAPHS: tuple[str, ...] = ("china", "flower")
@@ -147,3 +158,31 @@ def sample_photograph(name: str = "china", gray: bool = True) -> np.ndarray:
     if not gray:
         return rgb
     return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def enlarge(X: np.ndarray, size: int, factor: int) -> np.ndarray:
+    """Upsample images ``(N, C, H, W)`` by ``factor`` (bilinear) and centre them, padded
+    with zeros, on a ``size × size`` canvas; values stay in the input's range.
+
+    For example the 8 × 8 digits with ``factor=3, size=28``: 24 × 24 digits with a 2-pixel
+    black frame, the input size of the shapes network.
+    """
+    import torch
+    from torch.nn import functional as F
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 4:
+        raise ValueError(f"enlarge: X must be (N, C, H, W), got shape {X.shape}")
+    h, w = X.shape[2] * factor, X.shape[3] * factor
+    if factor < 1 or h > size or w > size:
+        raise ValueError(
+            f"enlarge: images of {X.shape[2]} x {X.shape[3]} times factor {factor} give "
+            f"{h} x {w}, which does not fit on a {size} x {size} canvas (need factor >= 1)"
+        )
+    up = F.interpolate(
+        torch.from_numpy(X), scale_factor=factor, mode="bilinear", align_corners=False
+    ).numpy()
+    out = np.zeros((X.shape[0], X.shape[1], size, size))
+    top, left = (size - h) // 2, (size - w) // 2
+    out[:, :, top : top + h, left : left + w] = up
+    return out

@@ -21,11 +21,16 @@ with today's choices (ReLU, max-pooling, "same" padding):
 ``dlcourse.conv`` layers with the trained weights, so the chapter can check that
 the NumPy convolution and PyTorch's agree.
 
+:func:`transfer` reuses a trained network for a new task (**transfer learning**): it keeps the
+convolutional layers, frozen (their weights fixed) or to be fine-tuned (trained further), and
+puts a freshly initialised head with the new number of classes on top.
+
 See chapter: Convolutional networks (book/11_cnn.ipynb)
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -39,7 +44,7 @@ from dlcourse.device import device
 from dlcourse.interop import to_numpy
 from dlcourse.models.training import Batch, train_torch
 
-__all__ = ["LeNet", "feature_maps", "train_classifier", "shift_augment"]
+__all__ = ["LeNet", "feature_maps", "train_classifier", "shift_augment", "transfer"]
 
 
 class LeNet(nn.Sequential):
@@ -109,6 +114,41 @@ class LeNet(nn.Sequential):
         self.image_size = image_size
         self.to(device())
 
+    def __getitem__(self, idx: Any) -> Any:
+        """``model[i]``: a layer; ``model[a:b]``: a plain ``nn.Sequential`` of those layers
+        (sharing their weights), e.g. ``model[: model.n_feature_layers]``."""
+        if isinstance(idx, slice):
+            return nn.Sequential(*list(self)[idx])
+        return super().__getitem__(idx)
+
+
+def transfer(model: LeNet, n_classes: int, freeze: bool = True, seed: int = 0) -> LeNet:
+    """A copy of a trained ``model`` for a new task with ``n_classes`` classes.
+
+    The copy keeps the convolutional layers (the first ``model.n_feature_layers``) with their
+    trained weights; with ``freeze=True`` they get ``requires_grad=False``, so training changes
+    only the head (otherwise they are fine-tuned with it). The head keeps its layout (the same
+    hidden sizes) with fresh weights (``torch.manual_seed(seed)``), its last Linear layer
+    resized to ``n_classes`` outputs. ``model`` itself is not changed.
+    """
+    if n_classes < 1:
+        raise ValueError(f"transfer: n_classes must be >= 1, got {n_classes}")
+    new = copy.deepcopy(model)
+    n_features = model.n_feature_layers
+    linears = [i for i in range(n_features, len(new)) if isinstance(new[i], nn.Linear)]
+    if not linears:
+        raise ValueError("transfer: the model has no Linear layer after its features")
+    torch.manual_seed(seed)
+    for i in linears:
+        old = new[i]
+        n_out = n_classes if i == linears[-1] else old.out_features
+        new[i] = nn.Linear(old.in_features, n_out).to(
+            old.weight.device, old.weight.dtype
+        )
+    for layer in list(new)[:n_features]:
+        layer.requires_grad_(not freeze)
+    return new
+
 
 def feature_maps(model: nn.Sequential, x: Any) -> list[tuple[str, np.ndarray]]:
     """Run ``x`` (N, C, H, W) through a Sequential model in eval mode and return
@@ -169,6 +209,7 @@ def train_classifier(
 
     Like :func:`dlcourse.train.fit`, plus data augmentation (``max_shift``) and a
     cosine learning-rate schedule (large steps early, small steps to settle).
+    Parameters with ``requires_grad=False`` (frozen layers) are left untouched.
     Seeded: the same ``seed`` and a freshly built model give the same weights on the
     CPU.
     """
@@ -181,7 +222,8 @@ def train_classifier(
             f"train_classifier: X and y have different lengths: {len(X)} != {len(y)}"
         )
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    trainable = [p for p in model.parameters() if p.requires_grad]  # not frozen ones
+    opt = torch.optim.Adam(trainable, lr=lr, weight_decay=weight_decay)
     sizes = [min(batch_size, len(X) - start) for start in range(0, len(X), batch_size)]
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(
         opt, T_max=max(epochs * len(sizes), 1)
