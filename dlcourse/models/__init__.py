@@ -9,11 +9,13 @@ with ``from_torch`` and show that the two agree.
     dlcourse.models.seq2seq   an encoder-decoder with attention, for number-to-words translation
     dlcourse.models.gpt       a small decoder-only Transformer
     dlcourse.models.deep      a deep MLP with He init, batch norm and residual switches
+    dlcourse.models.vae       a variational autoencoder, a generative model of the digits
     dlcourse.models.training  the one training loop they all use (train_torch)
 
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.
 
 See chapter: Making deep networks trainable (book/10_trainable.ipynb); Convolutional networks (book/11_cnn.ipynb); Recurrent networks and LSTMs
-(book/12_rnn.ipynb); Attention and Transformers (book/13_attention.ipynb)
+(book/12_rnn.ipynb); Attention and Transformers (book/13_attention.ipynb); Applications and
+challenges (book/15_applications.ipynb)
 """
