@@ -49,6 +49,7 @@ _LAYER_MODULES = (
     "dlcourse.rnn",
     "dlcourse.gru",
     "dlcourse.attention",
+    "dlcourse.decoder",
     "dlcourse.normalization",
     "dlcourse.batchnorm",
 )

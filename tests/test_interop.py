@@ -97,6 +97,12 @@ def _case(name: str) -> tuple[tnn.Module, tuple[int, ...]]:
             _trained_batchnorm(tnn.BatchNorm2d(3), (4, 3, 5, 5)),
             (2, 3, 4, 4),
         ),
+        "TransformerDecoderLayer": (  # called with memory = the same input
+            tnn.TransformerDecoderLayer(
+                8, 2, 16, dropout=0.0, batch_first=True, norm_first=True
+            ),
+            (2, 5, 8),
+        ),
         "TransformerEncoderLayer": (
             tnn.TransformerEncoderLayer(
                 8, 2, 16, dropout=0.0, batch_first=True, norm_first=True
@@ -146,6 +152,8 @@ def test_every_registered_twin_equals_torch_forward_and_backward(name):
     x_ours = Tensor(x, requires_grad=True)
     if name == "MultiheadAttention":
         expected, got = _flat(torch_module(xt, xt, xt)), _flat(ours(x_ours))
+    elif name == "TransformerDecoderLayer":  # tgt and memory both x
+        expected, got = _flat(torch_module(xt, xt)), _flat(ours(x_ours, x_ours))
     else:
         expected, got = _flat(torch_module(xt)), _flat(ours(x_ours))
     assert len(got) == len(expected)
