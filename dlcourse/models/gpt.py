@@ -20,7 +20,8 @@ is fast and runs on :func:`dlcourse.device.device`.
 :class:`TransformerClassifier` reuses the blocks to read a whole sequence and
 classify it from its last position (the long-range recall task).
 
-See chapter: Attention and Transformers (book/13_attention.ipynb)
+See chapter: Attention and Transformers (book/13_attention.ipynb); Language models: tokens,
+pretraining and fine-tuning (book/14_language_models.ipynb)
 """
 
 from __future__ import annotations
