@@ -9,7 +9,7 @@ of NumPy calls on (N, 4H) blocks, and the backward pass runs the chain rule thro
 time in one loop; the weight gradients, sums over the steps, are again one matrix
 product each. Tested equal to ``torch.nn.LSTM`` (float64, outputs and gradients).
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ Both classes are built from :class:`~dlcourse.autograd.Tensor` operations, so th
 engine provides the backward pass (backpropagation through time); the tests hold them
 equal to ``torch.nn.GRUCell`` and ``torch.nn.GRU`` in float64, outputs and gradients.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ written by hand, because 50 steps of ~20 small engine nodes each cost more in Py
 than in arithmetic. :func:`dlcourse.autograd.stack` joins the RNN's per-step hidden states.
 The GRU, built on the same :class:`RecurrentCell`, lives in :mod:`dlcourse.gru`.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

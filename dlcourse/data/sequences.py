@@ -19,7 +19,7 @@ All generators are seeded (``np.random.default_rng(seed)``) and download nothing
 * :func:`number_to_words`: ``"342" -> "three hundred forty two"`` pairs with character
   vocabularies (:class:`Vocab`), a small translation task for the attention chapter.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Character tokenisation (:class:`CharVocab`) maps each distinct character to an i
 language model reads ids ``x_1 … x_t`` and predicts ``x_{t+1}``, so
 :func:`batches_of_sequences` yields input windows and the same windows shifted by one.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

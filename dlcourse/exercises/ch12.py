@@ -11,7 +11,7 @@ solutions are not here: they stay with the instructor (``dlcourse_instructor.ans
 Weights are in PyTorch's layout: ``W_ih (G·H, I)``, ``W_hh (G·H, H)``; an LSTM stacks its
 gates in the order i, f, g, o, a GRU in the order r, z, n.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations

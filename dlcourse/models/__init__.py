@@ -16,7 +16,8 @@ with ``from_torch`` and show that the two agree.
 Import the module you need (``from dlcourse.models.cnn import LeNet``); importing this package
 alone does not import PyTorch.
 
-See chapter: Making deep networks trainable (book/10_trainable.ipynb); Convolutional networks (book/11_cnn.ipynb); Recurrent networks and LSTMs
-(book/12_rnn.ipynb); Attention and Transformers (book/13_attention.ipynb); Applications and
-challenges (book/15_applications.ipynb)
+See chapter: Making deep networks trainable (book/10_trainable.ipynb); Convolutional networks
+(book/11_cnn.ipynb); Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb); Attention and
+Transformers (book/13_attention.ipynb); Language models: tokens, pretraining and fine-tuning
+(book/14_language_models.ipynb); Applications and challenges (book/15_applications.ipynb)
 """

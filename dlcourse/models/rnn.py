@@ -13,7 +13,7 @@ layers from ``torch.nn`` (fast, GPU-ready), wrapped as complete models:
 gradient-norm clipping, Pascanu et al. 2013) with seeded minibatches. Everything runs on
 :func:`dlcourse.device.device`.
 
-See chapter: Recurrent networks and LSTMs (book/12_rnn.ipynb)
+See chapter: Recurrent networks, LSTMs and GRUs (book/12_rnn.ipynb)
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class CharLM(nn.Module):
         for _ in range(n):
             probs = torch.softmax(logits[0, -1].double().cpu() / temperature, dim=-1)
             nxt = int(torch.multinomial(probs, 1, generator=gen))
-            out.append(nxt)
+            out.append(nxt)  # the model's own sample is its next input
             logits, state = self(torch.tensor([[nxt]], device=dev), state)
         self.train(was_training)
         return self.vocab.decode(out) if as_text else out
@@ -216,6 +216,11 @@ def train_char_lm(
 ) -> list[float]:
     """Adam on next-character cross-entropy over random windows of ``ids``.
 
+    Each window of ``seq_len`` characters starts from a zero state (nothing is carried
+    from window to window), so the gradient reaches back at most ``seq_len`` steps:
+    truncated backpropagation through time. The inputs are the true characters of the
+    text, not the model's predictions: teacher forcing.
+
     Returns the training loss (nats) of every step.
     """
     dev = next(model.parameters()).device
@@ -234,7 +239,8 @@ def train_char_lm(
                 rng.integers(0, len(ids_t) - seq_len, size=batch_size), device=dev
             )
             windows = ids_t[starts[:, None] + offsets]
-            yield windows[:, :-1], windows[:, 1:]  # predict each next character
+            # teacher forcing: the inputs are the true characters; predict each next one
+            yield windows[:, :-1], windows[:, 1:]
 
     def next_char_loss(output: Any, targets: torch.Tensor) -> torch.Tensor:
         logits, _ = output  # (logits, final state)
