@@ -30,9 +30,14 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 
     ``display=True`` also shows it in the notebook (as myst-nb's ``glue`` does by default).
     """
+    import numpy as np
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
 
+    if isinstance(value, np.generic):
+        # NumPy 2 shows a scalar as ``np.float64(3.02)``, which the book's formats
+        # (``:.2f``) cannot read: glue the plain Python number it holds
+        value = value.item()
     bundle, metadata = format_display_data(value)
     prefix = "" if display else HIDDEN_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
