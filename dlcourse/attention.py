@@ -64,6 +64,7 @@ __all__ = [
     "positional_encoding",
     "MultiHeadAttention",
     "TransformerBlock",
+    "activation_of",
 ]
 
 
@@ -339,22 +340,11 @@ class TransformerBlock(Module):
         The layer needs ``norm_first=True, batch_first=True`` and a ReLU or GELU
         activation.
         """
-        import torch.nn as tnn
-        import torch.nn.functional as F
-
         if not layer.norm_first:
             raise ValueError(
                 "TransformerBlock.from_torch: needs norm_first=True (a pre-norm layer)"
             )
-        act = layer.activation
-        if act is F.gelu or isinstance(act, tnn.GELU):
-            name = "gelu"
-        elif act is F.relu or isinstance(act, tnn.ReLU):
-            name = "relu"
-        else:
-            raise ValueError(
-                f"TransformerBlock.from_torch: unsupported activation {act}"
-            )
+        name, activation = activation_of(layer, "TransformerBlock.from_torch")
         d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
         new = cls(
             d_model,
@@ -374,6 +364,22 @@ class TransformerBlock(Module):
             LayerNorm.from_torch(layer.norm1),
             LayerNorm.from_torch(layer.norm2),
         )
-        if isinstance(act, tnn.GELU):
-            new.activation = nn.GELU(act.approximate)
+        if activation is not None:
+            new.activation = activation
         return new
+
+
+def activation_of(layer: Any, who: str) -> tuple[str, nn.GELU | None]:
+    """A torch Transformer layer's activation: its name ("relu" or "gelu") and, for a
+    ``torch.nn.GELU`` module, our ``nn.GELU`` with the same ``approximate``."""
+    import torch.nn as tnn
+    import torch.nn.functional as F
+
+    act = layer.activation
+    if act is F.relu or isinstance(act, tnn.ReLU):
+        return "relu", None
+    if isinstance(act, tnn.GELU):
+        return "gelu", nn.GELU(act.approximate)
+    if act is F.gelu:
+        return "gelu", None
+    raise ValueError(f"{who}: unsupported activation {act}")

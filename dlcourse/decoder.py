@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from dlcourse import nn
-from dlcourse.attention import MultiHeadAttention
+from dlcourse.attention import MultiHeadAttention, activation_of
 from dlcourse.autograd import Tensor, as_tensor
 from dlcourse.interop import twin_of
 from dlcourse.nn import Module
@@ -187,18 +187,7 @@ class TransformerDecoderLayer(Module):
     @classmethod
     def from_torch(cls, layer: Any) -> TransformerDecoderLayer:
         """Copy a ``torch.nn.TransformerDecoderLayer`` (float64), ReLU or GELU."""
-        import torch.nn as tnn
-        import torch.nn.functional as F
-
-        act = layer.activation
-        if act is F.gelu or isinstance(act, tnn.GELU):
-            name = "gelu"
-        elif act is F.relu or isinstance(act, tnn.ReLU):
-            name = "relu"
-        else:
-            raise ValueError(
-                f"TransformerDecoderLayer.from_torch: unsupported activation {act}"
-            )
+        name, activation = activation_of(layer, "TransformerDecoderLayer.from_torch")
         new = cls(
             layer.linear1.in_features,
             layer.self_attn.num_heads,
@@ -225,6 +214,6 @@ class TransformerDecoderLayer(Module):
             LayerNorm.from_torch(norm)
             for norm in (layer.norm1, layer.norm2, layer.norm3)
         )
-        if isinstance(act, tnn.GELU):
-            new.activation = nn.GELU(act.approximate)
+        if activation is not None:
+            new.activation = activation
         return new

@@ -18,13 +18,12 @@ See chapter: Language models: tokens, pretraining and fine-tuning (book/14_langu
 
 from __future__ import annotations
 
-import random
 import tokenize
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from dlcourse.data.stdlib_corpus import VALIDATION_FRACTION, stdlib_source_files
+from dlcourse.data.stdlib_corpus import stdlib_text
 
 __all__ = ["file_comments", "stdlib_comments_corpus"]
 
@@ -54,30 +53,14 @@ def stdlib_comments_corpus(
     split: Literal["train", "validation", "all"] = "train",
 ) -> str:
     """The standard library's comments (``split`` of the files in ``seed``'s order),
-    one per line, cut to ``max_chars``. Files are read only as far as needed."""
-    if max_chars is not None and max_chars < 0:
-        raise ValueError(
-            f"stdlib_comments_corpus: max_chars must be >= 0 or None, got {max_chars}"
-        )
-    if split not in ("train", "validation", "all"):
-        raise ValueError(
-            "stdlib_comments_corpus: split must be 'train', 'validation' or 'all', "
-            f"got {split!r}"
-        )
-    files = list(stdlib_source_files())
-    if seed is not None:
-        random.Random(seed).shuffle(files)
-    n_train = round(len(files) * (1.0 - VALIDATION_FRACTION))
-    chosen = {"train": files[:n_train], "validation": files[n_train:], "all": files}
-    parts: list[str] = []
-    length = 0
-    for path in chosen[split]:
-        comments = file_comments(path)
-        if not comments:
-            continue
-        parts.append("\n".join(comments))
-        length += len(parts[-1]) + 2
-        if max_chars is not None and length >= max_chars:
-            break
-    text = "\n\n".join(parts)
-    return text if max_chars is None else text[:max_chars]
+    one per line, a blank line between files, cut to ``max_chars``. Files are read only as
+    far as needed."""
+    return stdlib_text(
+        _file_comment_block, "stdlib_comments_corpus", max_chars, seed, split
+    )
+
+
+def _file_comment_block(path: Path) -> tuple[str, ...]:
+    """One file's comments as one block (none for a file without comments)."""
+    comments = file_comments(path)
+    return ("\n".join(comments),) if comments else ()

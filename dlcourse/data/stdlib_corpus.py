@@ -27,12 +27,17 @@ import inspect
 import random
 import sysconfig
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["VALIDATION_FRACTION", "stdlib_source_files", "stdlib_docstrings_corpus"]
+__all__ = [
+    "VALIDATION_FRACTION",
+    "stdlib_source_files",
+    "stdlib_docstrings_corpus",
+    "stdlib_text",
+]
 
 #: Share of the (shuffled) files that form the validation split.
 VALIDATION_FRACTION = 0.1
@@ -82,14 +87,26 @@ def stdlib_docstrings_corpus(
 ) -> str:
     """The standard library's docstrings (``split`` of the files in ``seed``'s order),
     joined by blank lines, cut to ``max_chars``. Files are read only as far as needed."""
+    return stdlib_text(
+        _file_docstrings, "stdlib_docstrings_corpus", max_chars, seed, split
+    )
+
+
+def stdlib_text(
+    texts_of: Callable[[Path], Iterable[str]],
+    name: str,
+    max_chars: int | None,
+    seed: int | None,
+    split: Literal["train", "validation", "all"],
+) -> str:
+    """The texts ``texts_of`` finds in each file of ``split`` (files in ``seed``'s order, the
+    last :data:`VALIDATION_FRACTION` of them for validation), joined by blank lines and cut to
+    ``max_chars``; files are read only as far as needed. ``name`` is the caller, for errors."""
     if max_chars is not None and max_chars < 0:
-        raise ValueError(
-            f"stdlib_docstrings_corpus: max_chars must be >= 0 or None, got {max_chars}"
-        )
+        raise ValueError(f"{name}: max_chars must be >= 0 or None, got {max_chars}")
     if split not in ("train", "validation", "all"):
         raise ValueError(
-            "stdlib_docstrings_corpus: split must be 'train', 'validation' or 'all', "
-            f"got {split!r}"
+            f"{name}: split must be 'train', 'validation' or 'all', got {split!r}"
         )
     files = list(stdlib_source_files())
     if seed is not None:
@@ -99,9 +116,9 @@ def stdlib_docstrings_corpus(
     parts: list[str] = []
     length = 0
     for path in chosen[split]:
-        for doc in _file_docstrings(path):
-            parts.append(doc)
-            length += len(doc) + 2
+        for text in texts_of(path):
+            parts.append(text)
+            length += len(text) + 2
         if max_chars is not None and length >= max_chars:
             break
     text = "\n\n".join(parts)
