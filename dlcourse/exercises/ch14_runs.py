@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcourse.data.text import STDLIB_MODULES
+
 __all__ = [
     "FINE_TUNING_LOG",
     "FINE_TUNING_STEPS",
@@ -91,6 +93,7 @@ def vocabulary_experiment(
     ``loss_per_char`` (nats) of a unigram model fitted on the training tokens.
     """
     from dlcourse.data.stdlib_corpus import stdlib_docstrings_corpus
+    from dlcourse.lm_metrics import nats_per_char, tokens_per_char
 
     train = stdlib_docstrings_corpus(train_chars, split="train")
     val = stdlib_docstrings_corpus(val_chars, split="validation")
@@ -99,32 +102,22 @@ def vocabulary_experiment(
         tokenizer = docstring_tokenizer(size, train_chars)
         train_ids, val_ids = tokenizer.encode(train), tokenizer.encode(val)
         per_token = unigram_loss(train_ids, val_ids, tokenizer.vocab_size)
-        ratio = len(val_ids) / len(val)
+        ratio = tokens_per_char(tokenizer, val)
         rows.append(
             {
                 "vocab_size": float(tokenizer.vocab_size),
                 "tokens_per_char": ratio,
                 "loss_per_token": per_token,
-                "loss_per_char": per_token * ratio,
+                "loss_per_char": nats_per_char(per_token, ratio),
             }
         )
     return rows
 
 
-#: Modules whose docstrings pretrain the model; the downstream text comes from others.
-PRETRAIN_MODULES = (
-    "textwrap",
-    "string",
-    "json",
-    "random",
-    "statistics",
-    "heapq",
-    "functools",
-    "collections",
-    "difflib",
-    "argparse",
-)
-DOWNSTREAM_MODULES = ("calendar", "fractions", "pathlib", "shlex")
+#: Modules whose docstrings pretrain the model (chapter 12's text but its last four); the
+#: downstream text comes from those four.
+PRETRAIN_MODULES = STDLIB_MODULES[:-4]
+DOWNSTREAM_MODULES = STDLIB_MODULES[-4:]
 
 
 def _bytes(text: str) -> np.ndarray:
